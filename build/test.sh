@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# build/test.sh — the whole test suite, as run by CI (.ci/run) and by developers on a fresh machine.
+# Installs what is missing (system packages, whisper.cpp prefix, npm packages), then runs:
+#   go vet; go test (all packages, with the real whisper.cpp, the generated test model and the corpus);
+#   the frontend's unit tests and end-to-end tests in headless Chromium; the desktop window screenshot
+#   check under Xvfb; the keychain tests against a real Secret Service.
+# Environment: HUSHSCRIBE_CORPUS (default ../shared/corpus), GOTEST_FLAGS (extra go test flags).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. build/env.sh || exit 1
+export HUSHSCRIBE_CORPUS=${HUSHSCRIBE_CORPUS:-$(cd "$root/.." && pwd)/shared/corpus}
+export GOFLAGS=${GOFLAGS:-}
+failed=()
+step() { # step NAME CMD...
+  local name=$1; shift
+  echo "=== $name"
+  local t0=$SECONDS
+  if "$@"; then echo "--- $name: ok ($((SECONDS - t0)) s)"; else echo "--- $name: FAILED ($((SECONDS - t0)) s)"; failed+=("$name"); fi
+}
+
+step "go vet" go vet -tags "$HUSHSCRIBE_GO_TAGS" ./...
+step "go test" go test -tags "$HUSHSCRIBE_GO_TAGS" -count=1 -timeout 40m ${GOTEST_FLAGS:-} ./...
+if [ -f internal/keychain/testdata/run-real.sh ]; then
+  step "keychain (real Secret Service)" bash internal/keychain/testdata/run-real.sh
+fi
+if [ -f frontend/package.json ]; then
+  step "frontend build" build/frontend.sh build
+  step "frontend unit tests" build/frontend.sh test
+  if grep -q '"e2e"' frontend/package.json; then
+    step "end-to-end (headless Chromium)" build/frontend.sh e2e
+  fi
+fi
+if [ -f build/screenshot.sh ]; then
+  step "desktop window under Xvfb" bash build/screenshot.sh
+fi
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED steps: ${failed[*]}"
+  exit 1
+fi
+echo "all test steps passed"

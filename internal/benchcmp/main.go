@@ -1,0 +1,158 @@
+// Command benchcmp measures Hushscribe against whisper.cpp's own whisper-cli, side by side in one run,
+// because machines are noisy and only ratios measured together mean anything.
+//
+// For every input it converts the file to a 16 kHz mono 16-bit WAV (the format whisper-cli reads; a
+// benchmark-only temporary file), then runs, in alternation and for -rounds rounds,
+//
+//	hushscribe transcribe -model M -threads T -beam-size 1 -no-fallback -language en -f json FILE.wav
+//	whisper-cli -m M -t T -bs 1 -bo 1 -nf -l en -np -f FILE.wav
+//
+// and reports the median wall time and peak resident memory (getrusage of each child) of both, and
+// their ratios. It also reports how fast internal/audio decodes the original files, in multiples of real
+// time. Usage:
+//
+//	go run -tags sqlite_fts5 ./internal/benchcmp -bin bin/hushscribe-headless -model /path/model.bin \
+//	    -whisper-cli "$WHISPER_CLI" ../shared/corpus/*.flac
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/hushscribe/hushscribe/internal/audio"
+)
+
+type config struct {
+	bin, cli, model string
+	threads, rounds int
+	files           []string
+}
+
+type sample struct {
+	wall   time.Duration
+	maxRSS int64 // bytes
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.bin, "bin", "bin/hushscribe-headless", "the hushscribe binary")
+	flag.StringVar(&c.cli, "whisper-cli", os.Getenv("WHISPER_CLI"), "whisper.cpp's whisper-cli built from the same source")
+	flag.StringVar(&c.model, "model", "", "ggml model file both programs load")
+	flag.IntVar(&c.threads, "threads", 2, "threads for both")
+	flag.IntVar(&c.rounds, "rounds", 3, "alternating rounds per file")
+	flag.Parse()
+	c.files = flag.Args()
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "benchcmp:", err)
+		os.Exit(1)
+	}
+}
+
+func run(c config) error {
+	if c.model == "" || c.cli == "" || len(c.files) == 0 {
+		return fmt.Errorf("need -model, -whisper-cli and at least one file")
+	}
+	tmp, err := os.MkdirTemp("", "benchcmp")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	fmt.Printf("%-26s %8s %10s %10s %7s %9s %9s %7s\n", "file", "audio", "ours", "cli", "time×", "ours MB", "cli MB", "mem×")
+	var sumOurs, sumCLI time.Duration
+	var maxOurs, maxCLI int64
+	for _, f := range c.files {
+		wav := filepath.Join(tmp, filepath.Base(f)+".wav")
+		if out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", f, "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", wav).CombinedOutput(); err != nil {
+			return fmt.Errorf("convert %s: %v: %s", f, err, out)
+		}
+		a, err := audio.DecodeFile(context.Background(), wav, audio.Options{})
+		if err != nil {
+			return err
+		}
+		dur := a.Duration()
+		var ours, cli []sample
+		for r := 0; r < c.rounds; r++ {
+			s, err := measure(c.bin, "transcribe", "-model", c.model, "-threads", fmt.Sprint(c.threads), "-beam-size", "1", "-no-fallback", "-language", "en", "-f", "json", "-progress", "never", wav)
+			if err != nil {
+				return err
+			}
+			ours = append(ours, s)
+			s, err = measure(c.cli, "-m", c.model, "-t", fmt.Sprint(c.threads), "-bs", "1", "-bo", "1", "-nf", "-l", "en", "-np", "-f", wav)
+			if err != nil {
+				return err
+			}
+			cli = append(cli, s)
+		}
+		o, w := median(ours), median(cli)
+		sumOurs += o.wall
+		sumCLI += w.wall
+		maxOurs, maxCLI = max(maxOurs, o.maxRSS), max(maxCLI, w.maxRSS)
+		fmt.Printf("%-26s %7.1fs %9.2fs %9.2fs %7.3f %9.1f %9.1f %7.3f\n", filepath.Base(f), dur.Seconds(),
+			o.wall.Seconds(), w.wall.Seconds(), o.wall.Seconds()/w.wall.Seconds(),
+			mb(o.maxRSS), mb(w.maxRSS), float64(o.maxRSS)/float64(w.maxRSS))
+	}
+	fmt.Printf("%-26s %8s %9.2fs %9.2fs %7.3f %9.1f %9.1f %7.3f\n", "TOTAL (time) / MAX (mem)", "",
+		sumOurs.Seconds(), sumCLI.Seconds(), sumOurs.Seconds()/sumCLI.Seconds(), mb(maxOurs), mb(maxCLI), float64(maxOurs)/float64(maxCLI))
+
+	// Decoding speed of the original (compressed) files, in memory.
+	var audioSec, decodeSec float64
+	for _, f := range c.files {
+		const reps = 5
+		t0 := time.Now()
+		var d time.Duration
+		for i := 0; i < reps; i++ {
+			a, err := audio.DecodeFile(context.Background(), f, audio.Options{})
+			if err != nil {
+				return err
+			}
+			d = a.Duration()
+		}
+		decodeSec += time.Since(t0).Seconds()
+		audioSec += reps * d.Seconds()
+	}
+	fmt.Printf("audio decoding (to 16 kHz mono float32, in memory): %.0f× real time\n", audioSec/decodeSec)
+	return nil
+}
+
+func measure(bin string, args ...string) (sample, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout = nil
+	t0 := time.Now()
+	out, err := cmd.CombinedOutput()
+	wall := time.Since(t0)
+	if err != nil {
+		return sample{}, fmt.Errorf("%s: %v\n%s", filepath.Base(bin), err, tail(out))
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return sample{wall: wall}, nil
+	}
+	return sample{wall: wall, maxRSS: ru.Maxrss * 1024}, nil
+}
+
+func median(s []sample) sample {
+	ws := append([]sample(nil), s...)
+	sort.Slice(ws, func(i, j int) bool { return ws[i].wall < ws[j].wall })
+	m := ws[len(ws)/2]
+	rs := append([]sample(nil), s...)
+	sort.Slice(rs, func(i, j int) bool { return rs[i].maxRSS < rs[j].maxRSS })
+	m.maxRSS = rs[len(rs)/2].maxRSS
+	return m
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+func tail(b []byte) []byte {
+	if len(b) > 2000 {
+		return b[len(b)-2000:]
+	}
+	return b
+}

@@ -1,0 +1,292 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hushscribe/hushscribe/internal/audio"
+	"github.com/hushscribe/hushscribe/internal/engine"
+	"github.com/hushscribe/hushscribe/internal/export"
+	"github.com/hushscribe/hushscribe/internal/transcript"
+)
+
+type transcribeFlags struct {
+	model, language, prompt, format, outDir, progress, modelsDir string
+	translate, wordTS, splitChannels, noFallback, timestamps     bool
+	threads, beam, maxLen                                        int
+}
+
+func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []string, error) {
+	f := &transcribeFlags{}
+	fs := flag.NewFlagSet("transcribe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: hushscribe transcribe [flags] FILE...\n\nTranscribes each FILE in memory (audio is never written to disk).\nWith one FILE and no -o, the result goes to stdout.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&f.model, "model", "", "model name from the catalogue (e.g. base.en), an installed file name, or a path to a ggml model file (default: the default model)")
+	fs.StringVar(&f.language, "language", "auto", "spoken language as an ISO 639-1 code, or auto to detect it")
+	fs.BoolVar(&f.translate, "translate", false, "translate the speech to English")
+	fs.StringVar(&f.prompt, "prompt", "", "initial prompt: custom vocabulary, names, spelling hints")
+	fs.IntVar(&f.threads, "threads", 0, "CPU threads (0 = all cores, at most 8)")
+	fs.IntVar(&f.beam, "beam-size", 5, "beam search width (1 = greedy)")
+	fs.BoolVar(&f.noFallback, "no-fallback", false, "disable temperature fallback on decoding failures")
+	fs.BoolVar(&f.wordTS, "word-timestamps", false, "compute word-level timestamps (JSON words, word cues)")
+	fs.IntVar(&f.maxLen, "max-len", 0, "maximum segment length in characters (0 = no limit)")
+	fs.BoolVar(&f.splitChannels, "split-channels", false, "transcribe a stereo file's channels separately, one speaker per channel")
+	fs.StringVar(&f.format, "format", "txt", "output format: txt, srt, vtt, json, csv, md, docx")
+	fs.StringVar(&f.format, "f", "txt", "shorthand for -format")
+	fs.BoolVar(&f.timestamps, "timestamps", false, "txt/md: prefix lines with timestamps")
+	fs.StringVar(&f.outDir, "o", "", "write DIR/<name>.<ext> for each FILE instead of stdout")
+	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always, never")
+	fs.StringVar(&f.modelsDir, "models-dir", "", "folder of installed models (default: <data>/models)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, nil, nil
+		}
+		return nil, nil, withCode(ExitUsage, err)
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return nil, nil, usageErr("transcribe: no input file")
+	}
+	switch f.progress {
+	case "auto", "always", "never":
+	default:
+		return nil, nil, usageErr("transcribe: -progress must be auto, always or never")
+	}
+	if f.threads < 0 || f.beam < 0 || f.maxLen < 0 {
+		return nil, nil, usageErr("transcribe: -threads, -beam-size and -max-len must not be negative")
+	}
+	return f, fs.Args(), nil
+}
+
+func runTranscribe(ctx context.Context, args []string, env Env) error {
+	f, files, err := parseTranscribe(args, env.Stderr)
+	if err != nil || f == nil {
+		return err
+	}
+	format, err := export.ParseFormat(f.format)
+	if err != nil {
+		return usageErr("transcribe: %v", err)
+	}
+	if len(files) > 1 && f.outDir == "" && (format == export.DOCX || format == export.JSON) {
+		return usageErr("transcribe: %s output of several files needs -o DIR", format)
+	}
+	if format == export.DOCX && f.outDir == "" && isTerminal(env.Stdout) {
+		return usageErr("transcribe: refusing to write DOCX to a terminal; use -o DIR or redirect stdout")
+	}
+
+	modelPath, modelName, err := resolveModel(env, f.model, f.modelsDir)
+	if err != nil {
+		return err
+	}
+	threads := f.threads
+	if threads == 0 {
+		threads = min(runtime.NumCPU(), 8)
+	}
+	eng, err := engine.Open(modelPath, engine.Config{Threads: threads, UseGPU: true})
+	if err != nil {
+		return withCode(ExitNoModel, fmt.Errorf("load model %s: %w", modelPath, err))
+	}
+	defer eng.Close()
+
+	showProgress := f.progress == "always" || f.progress == "auto" && isTerminal(env.Stderr)
+	opt := engine.Options{
+		Language:            f.language,
+		Translate:           f.translate,
+		Prompt:              f.prompt,
+		Threads:             threads,
+		BeamSize:            f.beam,
+		TemperatureFallback: !f.noFallback,
+		WordTimestamps:      f.wordTS,
+		MaxSegmentLength:    f.maxLen,
+	}
+	xopt := export.Options{Timestamps: f.timestamps, Speakers: true}
+
+	worst := ExitOK
+	var firstErr error
+	for _, file := range files {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var bar *progressBar
+		if showProgress {
+			bar = newProgressBar(env.Stderr, filepath.Base(file))
+		}
+		t, err := transcribeFile(ctx, eng, file, opt, f.splitChannels, modelName, bar)
+		if bar != nil {
+			bar.done(err)
+		}
+		if err == nil {
+			err = writeResult(env.Stdout, f.outDir, file, t, format, xopt)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			code := classify(err)
+			fmt.Fprintf(env.Stderr, "hushscribe: %s: %v\n", file, err)
+			if severity(code) > severity(worst) {
+				worst, firstErr = code, err
+			}
+		}
+	}
+	if firstErr != nil {
+		// Already reported per file; return the code without printing again.
+		return withCode(worst, silent{firstErr})
+	}
+	return nil
+}
+
+// silent marks an error that was already shown to the user.
+type silent struct{ error }
+
+func (s silent) Unwrap() error { return s.error }
+
+func severity(code int) int {
+	switch code {
+	case ExitOK:
+		return 0
+	case ExitBadInput:
+		return 1
+	case ExitNoModel:
+		return 2
+	default:
+		return 3
+	}
+}
+
+func classify(err error) int {
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, audio.ErrEmpty), errors.Is(err, audio.ErrCorrupt), errors.Is(err, audio.ErrUnsupported),
+		errors.Is(err, audio.ErrMissingTool), errors.Is(err, os.ErrNotExist), errors.Is(err, os.ErrPermission):
+		return ExitBadInput
+	case errors.Is(err, engine.ErrModel):
+		return ExitNoModel
+	default:
+		return ExitInternal
+	}
+}
+
+// transcribeFile decodes one file into memory, transcribes it and drops the samples. The audio exists
+// only in this function's memory: it is zeroed before returning so no copy outlives the job.
+func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt engine.Options, split bool, modelName string, bar *progressBar) (*transcript.Transcript, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, withCode(ExitBadInput, err)
+	}
+	if st.IsDir() {
+		return nil, withCode(ExitBadInput, fmt.Errorf("%s is a folder, not a file", path))
+	}
+	a, err := audio.DecodeFile(ctx, path, audio.Options{KeepChannels: split})
+	if err != nil {
+		return nil, withCode(ExitBadInput, fmt.Errorf("decode: %w", err))
+	}
+	defer func() {
+		for _, ch := range a.Channels {
+			clear(ch)
+		}
+		a.Channels = nil
+	}()
+
+	base := filepath.Base(path)
+	t := &transcript.Transcript{
+		Title:      strings.TrimSuffix(base, filepath.Ext(base)),
+		SourceName: base,
+		SourceSize: st.Size(),
+		Duration:   a.Duration(),
+		Model:      modelName,
+		Created:    time.Now().UTC().Truncate(time.Second),
+		Level:      transcript.Standard,
+	}
+	if split && len(a.Channels) >= 2 {
+		names := []string{"Left channel", "Right channel"}
+		var segs []transcript.Segment
+		for i, ch := range a.Channels[:2] {
+			o := opt
+			o.Progress = bar.sub(i, 2)
+			r, err := eng.Transcribe(ctx, ch, o)
+			if err != nil {
+				return nil, fmt.Errorf("transcribe channel %d: %w", i+1, err)
+			}
+			id := fmt.Sprintf("S%d", i+1)
+			t.Speakers = append(t.Speakers, transcript.Speaker{ID: id, Name: names[i]})
+			for _, s := range r.Segments {
+				s.Speaker = id
+				segs = append(segs, s)
+			}
+			if t.Language == "" {
+				t.Language = r.Language
+			}
+		}
+		sort.SliceStable(segs, func(i, j int) bool { return segs[i].Start < segs[j].Start })
+		t.Segments = segs
+		return t, nil
+	}
+	opt.Progress = bar.sub(0, 1)
+	r, err := eng.Transcribe(ctx, a.Mono(), opt)
+	if err != nil {
+		return nil, fmt.Errorf("transcribe: %w", err)
+	}
+	t.Segments, t.Language = r.Segments, r.Language
+	return t, nil
+}
+
+func writeResult(stdout io.Writer, outDir, file string, t *transcript.Transcript, format export.Format, opt export.Options) error {
+	if outDir == "" {
+		var buf bytes.Buffer
+		if err := export.Write(&buf, t, format, opt); err != nil {
+			return fmt.Errorf("export %s: %w", format, err)
+		}
+		_, err := stdout.Write(buf.Bytes())
+		return err
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return fmt.Errorf("create output folder: %w", err)
+	}
+	base := filepath.Base(file)
+	dst := filepath.Join(outDir, strings.TrimSuffix(base, filepath.Ext(base))+format.Extension())
+	return writeFileAtomic(dst, func(w io.Writer) error { return export.Write(w, t, format, opt) })
+}
+
+// writeFileAtomic writes to a temporary file in the destination folder, syncs it and renames it into
+// place, so a crash or a full disk never leaves a half-written result under the final name.
+func writeFileAtomic(dst string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", dst, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = write(tmp); err != nil {
+		return fmt.Errorf("write %s: %w", dst, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", dst, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", dst, err)
+	}
+	if err = os.Rename(tmp.Name(), dst); err != nil {
+		return fmt.Errorf("write %s: %w", dst, err)
+	}
+	return nil
+}
