@@ -90,8 +90,8 @@ func TestExitCodes(t *testing.T) {
 		{"model not installed", []string{"transcribe", "-model", "base.en", jfk}, ExitNoModel, "models download base.en"},
 		{"no default model", []string{"transcribe", jfk}, ExitNoModel, "no model"},
 		{"not a model", []string{"transcribe", "-model", notModel, jfk}, ExitNoModel, "model"},
-		{"ok", []string{"transcribe", "-model", m, "-language", "en", "-beam-size", "1", jfk}, ExitOK, ""},
-		{"one bad one good", []string{"transcribe", "-model", m, "-language", "en", "-beam-size", "1", jfk, corrupt}, ExitBadInput, "corrupt.flac"},
+		{"ok", []string{"transcribe", "-model", m, "-language", "en", "-beam-size", "1", "-threads", "1", jfk}, ExitOK, ""},
+		{"one bad one good", []string{"transcribe", "-model", m, "-language", "en", "-beam-size", "1", "-threads", "1", jfk, corrupt}, ExitBadInput, "corrupt.flac"},
 		{"version", []string{"version"}, ExitOK, ""},
 	}
 	for _, tc := range tests {
@@ -113,7 +113,7 @@ func TestTranscribeFormats(t *testing.T) {
 	for _, f := range export.Formats() {
 		t.Run(string(f), func(t *testing.T) {
 			out := t.TempDir()
-			r := run(t, "transcribe", "-model", m, "-language", "en", "-beam-size", "1", "-f", string(f), "-o", out, filepath.Join(c, "librispeech_a.flac"))
+			r := run(t, "transcribe", "-model", m, "-language", "en", "-beam-size", "1", "-threads", "1", "-f", string(f), "-o", out, filepath.Join(c, "librispeech_a.flac"))
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
@@ -134,7 +134,7 @@ func TestTranscribeFormats(t *testing.T) {
 
 func TestTranscribeJSONToStdout(t *testing.T) {
 	c := corpus(t)
-	r := run(t, "transcribe", "-model", micro(t), "-language", "en", "-beam-size", "1", "-word-timestamps", "-f", "json", filepath.Join(c, "jfk.flac"))
+	r := run(t, "transcribe", "-model", micro(t), "-language", "en", "-beam-size", "1", "-threads", "1", "-word-timestamps", "-f", "json", filepath.Join(c, "jfk.flac"))
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -156,7 +156,7 @@ func TestTranscribeJSONToStdout(t *testing.T) {
 
 func TestSplitChannels(t *testing.T) {
 	c := corpus(t)
-	r := run(t, "transcribe", "-model", micro(t), "-language", "en", "-beam-size", "1", "-split-channels", "-f", "json", filepath.Join(c, "stereo_two_speakers.wav"))
+	r := run(t, "transcribe", "-model", micro(t), "-language", "en", "-beam-size", "1", "-threads", "1", "-split-channels", "-f", "json", filepath.Join(c, "stereo_two_speakers.wav"))
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -181,7 +181,7 @@ func TestSplitChannels(t *testing.T) {
 
 func TestProgressAlways(t *testing.T) {
 	c := corpus(t)
-	r := run(t, "transcribe", "-model", micro(t), "-language", "en", "-beam-size", "1", "-progress", "always", filepath.Join(c, "jfk.flac"))
+	r := run(t, "transcribe", "-model", micro(t), "-language", "en", "-beam-size", "1", "-threads", "1", "-progress", "always", filepath.Join(c, "jfk.flac"))
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"encoding/json"
 	"context"
 	"io/fs"
 	"os"
@@ -19,7 +20,10 @@ func TestHelperTranscribe(t *testing.T) {
 	if os.Getenv("HUSHSCRIBE_NODISK_HELPER") != "1" {
 		t.Skip("helper process")
 	}
-	args := strings.Split(os.Getenv("HUSHSCRIBE_NODISK_ARGS"), "\x00")
+	var args []string
+	if err := json.Unmarshal([]byte(os.Getenv("HUSHSCRIBE_NODISK_ARGS")), &args); err != nil {
+		t.Fatal(err)
+	}
 	code := Run(context.Background(), args, Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
 	os.Exit(code)
 }
@@ -51,14 +55,15 @@ func TestNoAudioTouchesDisk(t *testing.T) {
 			trace := filepath.Join(t.TempDir(), "strace.log")
 			before := snapshot(t, home, tmp, work, data)
 
-			args := []string{"transcribe", "-model", model, "-language", "en", "-beam-size", "1", "-f", "json", "-split-channels", filepath.Join(c, file)}
+			args := []string{"transcribe", "-model", model, "-language", "en", "-beam-size", "1", "-threads", "1", "-f", "json", "-split-channels", filepath.Join(c, file)}
+			argJSON, _ := json.Marshal(args)
 			cmd := exec.Command("strace", "-f", "-qq", "-o", trace,
 				"-e", "trace=open,openat,openat2,creat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,mknod,mknodat,truncate,ftruncate,memfd_create,mkdir,mkdirat",
 				os.Args[0], "-test.run=^TestHelperTranscribe$", "-test.count=1")
 			cmd.Dir = work
 			cmd.Env = append(os.Environ(),
 				"HUSHSCRIBE_NODISK_HELPER=1",
-				"HUSHSCRIBE_NODISK_ARGS="+strings.Join(args, "\x00"),
+				"HUSHSCRIBE_NODISK_ARGS="+string(argJSON),
 				"HOME="+home, "TMPDIR="+tmp, "HUSHSCRIBE_HOME="+data, "XDG_CACHE_HOME="+filepath.Join(home, ".cache"))
 			out, err := cmd.CombinedOutput()
 			if err != nil {

@@ -1,0 +1,324 @@
+// Package engine transcribes 16 kHz mono audio with whisper.cpp.
+//
+// An Engine loads one ggml model file once (Open) and runs any number of transcriptions on it, also
+// concurrently: every Transcribe call gets its own whisper_state (whisper_init_state), so calls share
+// only the read-only weights. The package talks to whisper.cpp's C API (whisper.h) through a small
+// cgo shim rather than the upstream Go bindings, because the bindings expose neither whisper_state
+// nor the abort callback and keep their callbacks in unsynchronised global maps.
+//
+// Model files are checked structurally in Go before whisper.cpp sees them (magic, hyper-parameters,
+// vocabulary and tensor table stay within the file and sane limits), so a corrupt or truncated file
+// yields an error wrapping ErrModel instead of an abort inside ggml.
+//
+// Decoding follows whisper.cpp's defaults (as whisper-cli uses them) with these choices:
+//   - greedy decoding when Options.BeamSize <= 1 (best_of 5 for temperature > 0), beam search otherwise;
+//   - temperature 0, with whisper.cpp's fallback (+0.2 up to 1.0 when the entropy or average log
+//     probability thresholds fail) only when Options.TemperatureFallback is set (temperature_inc 0
+//     otherwise, like whisper-cli -nf);
+//   - no_context (the previous window's text does not condition the next), which avoids most
+//     repetition loops;
+//   - token timestamps (whisper.cpp's timestamp-token heuristic, not DTW) when WordTimestamps or
+//     MaxSegmentLength is set; MaxSegmentLength splits on word boundaries (split_on_word).
+//
+// Against hallucinated text on silence the engine does four things:
+//  1. Energy gate: input whose loudest 20 ms frame has an RMS below 0.001 (-60 dBFS) is treated as
+//     silence and returns a transcript with no segments without calling the model at all.
+//  2. suppress_blank and suppress_nst: blank outputs at the start of a window and non-speech tokens
+//     (music notes, bracketed sound descriptions and the like) are suppressed while decoding.
+//  3. No-speech filter: whisper.cpp drops a window's segments when the probability of the
+//     no-speech token exceeds Options.NoSpeechThreshold (default 0.6) and the window's average token
+//     log probability is below -1 (OpenAI whisper's rule, logprob_thold).
+//  4. Segments whose text is empty after trimming are dropped.
+//
+// Cancelling the context aborts the running ggml computation (abort_callback) and stops before the
+// next 30 s window (encoder_begin_callback); Transcribe then returns an error that matches both
+// ErrCancelled and ctx.Err() with errors.Is. whisper.cpp computes the log-mel spectrogram of the
+// whole input before the first window; that step cannot be interrupted (a few seconds for an hour of
+// audio).
+//
+// Language detection: with Language "" or "auto" whisper.cpp detects the language from the first
+// 30 s and Transcript.Language holds the detected code; for input the energy gate skips it is empty.
+//
+// whisper.cpp's logging is process-wide; Open routes it to stderr at error level only.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hushscribe/hushscribe/internal/transcript"
+)
+
+// SampleRate is the sample rate Transcribe expects.
+const SampleRate = 16000
+
+var (
+	// ErrModel reports a missing, unreadable or invalid model file.
+	ErrModel = errors.New("engine: bad model")
+	// ErrCancelled reports a transcription stopped because its context was done.
+	ErrCancelled = errors.New("engine: cancelled")
+	// ErrLanguage reports a language code whisper does not know.
+	ErrLanguage = errors.New("engine: unknown language")
+	// ErrClosed reports use of a closed Engine.
+	ErrClosed = errors.New("engine: closed")
+)
+
+// Config configures how a model is loaded.
+type Config struct {
+	Threads        int  // default threads per transcription; 0 = runtime.NumCPU()
+	UseGPU         bool // use a GPU backend when whisper.cpp was built with one
+	FlashAttention bool
+}
+
+// ModelInfo describes a loaded model.
+type ModelInfo struct {
+	Path         string
+	Name         string // file base name
+	Multilingual bool
+	Type         string // "tiny", "base", "small", "medium", "large" or "unknown"
+	Backend      string // "cpu", or the GPU backend in lower case ("cuda", "metal", "vulkan", ...)
+}
+
+// Options configures one transcription.
+type Options struct {
+	Language            string // "" or "auto" = detect; the code used goes into Transcript.Language
+	Translate           bool   // translate to English
+	Prompt              string // initial prompt / custom vocabulary
+	Threads             int    // 0 = Config.Threads or runtime.NumCPU()
+	BeamSize            int    // <= 1: greedy
+	TemperatureFallback bool
+	WordTimestamps      bool    // fill Segment.Words
+	MaxSegmentLength    int     // characters, 0 = unlimited
+	NoSpeechThreshold   float32 // 0 = 0.6
+	// Progress receives 0..100, monotonically; 100 exactly once when the transcription succeeds.
+	// It is called on the transcribing goroutine and must not block for long.
+	Progress func(percent int)
+}
+
+// Engine is a loaded model. Its methods are safe for concurrent use.
+type Engine struct {
+	mu   sync.RWMutex // held for reading by Transcribe, for writing by Close
+	ctx  *model       // nil after Close
+	info ModelInfo
+	cfg  Config
+}
+
+// Open loads the model at modelPath.
+func Open(modelPath string, cfg Config) (*Engine, error) {
+	if err := checkModelFile(modelPath); err != nil {
+		return nil, err
+	}
+	m, err := loadModel(modelPath, cfg)
+	if err != nil {
+		return nil, err
+	}
+	info := m.info()
+	info.Path = modelPath
+	info.Name = filepath.Base(modelPath)
+	return &Engine{ctx: m, info: info, cfg: cfg}, nil
+}
+
+// Close frees the model after waiting for running transcriptions. It is safe to call twice.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ctx != nil {
+		e.ctx.free()
+		e.ctx = nil
+	}
+	return nil
+}
+
+// Info describes the loaded model.
+func (e *Engine) Info() ModelInfo { return e.info }
+
+// Transcribe transcribes samples (16 kHz mono, float32 in [-1, 1]).
+func (e *Engine) Transcribe(ctx context.Context, samples []float32, opt Options) (*transcript.Transcript, error) {
+	res, err := e.run(ctx, samples, opt)
+	if err != nil {
+		return nil, err
+	}
+	t := &transcript.Transcript{
+		Duration: time.Duration(len(samples)) * time.Second / SampleRate,
+		Language: res.language,
+		Model:    e.info.Name,
+		Segments: []transcript.Segment{},
+	}
+	for _, s := range res.segments {
+		text := strings.ToValidUTF8(s.text, "\uFFFD")
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		seg := transcript.Segment{Start: centis(s.t0), End: centis(s.t1), Text: text}
+		if opt.WordTimestamps {
+			seg.Words = words(s)
+		}
+		t.Segments = append(t.Segments, seg)
+	}
+	return t, nil
+}
+
+func centis(t int64) time.Duration { return time.Duration(t) * 10 * time.Millisecond }
+
+// result is whisper.cpp's raw output.
+type result struct {
+	language string
+	segments []rawSegment
+}
+
+type rawSegment struct {
+	t0, t1 int64 // centiseconds
+	text   string
+	tokens []rawToken
+}
+
+type rawToken struct {
+	id     int
+	text   string
+	p      float32
+	t0, t1 int64 // centiseconds, -1 if unknown
+	isText bool  // false for special and timestamp tokens
+}
+
+func (e *Engine) run(ctx context.Context, samples []float32, opt Options) (*result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCancelled, err)
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.ctx == nil {
+		return nil, ErrClosed
+	}
+	lang := strings.ToLower(strings.TrimSpace(opt.Language))
+	if lang == "" {
+		lang = "auto"
+	}
+	if lang != "auto" && !e.ctx.knowsLanguage(lang) {
+		return nil, fmt.Errorf("%w: %q", ErrLanguage, opt.Language)
+	}
+	progress := newProgress(opt.Progress)
+	if silent(samples) {
+		res := &result{language: lang}
+		if lang == "auto" {
+			res.language = ""
+		}
+		progress.done()
+		return res, nil
+	}
+	threads := opt.Threads
+	if threads <= 0 {
+		threads = e.cfg.Threads
+	}
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	res, err := e.ctx.full(ctx, samples, fullParams{
+		language:       lang,
+		translate:      opt.Translate,
+		prompt:         opt.Prompt,
+		threads:        threads,
+		beamSize:       opt.BeamSize,
+		fallback:       opt.TemperatureFallback,
+		tokenTimes:     opt.WordTimestamps || opt.MaxSegmentLength > 0,
+		maxLen:         max(opt.MaxSegmentLength, 0),
+		noSpeechThresh: opt.NoSpeechThreshold,
+	}, progress.report)
+	if err != nil {
+		return nil, err
+	}
+	progress.done()
+	return res, nil
+}
+
+// progress makes whisper.cpp's per-window reports monotonic and reserves 100 for the end.
+type progress struct {
+	fn   func(int)
+	last int
+}
+
+func newProgress(fn func(int)) *progress { return &progress{fn: fn, last: -1} }
+
+func (p *progress) report(v int) {
+	v = min(max(v, 0), 99)
+	if p.fn != nil && v > p.last {
+		p.last = v
+		p.fn(v)
+	}
+}
+
+func (p *progress) done() {
+	if p.fn != nil {
+		p.last = 100
+		p.fn(100)
+	}
+}
+
+// silenceRMS is the energy gate: -60 dBFS.
+const silenceRMS = 0.001
+
+// silent reports whether no 20 ms frame of samples reaches silenceRMS.
+func silent(samples []float32) bool {
+	const frame = SampleRate / 50
+	limit := float64(silenceRMS * silenceRMS * frame)
+	for i := 0; i < len(samples); i += frame {
+		var sum float64
+		for _, v := range samples[i:min(i+frame, len(samples))] {
+			sum += float64(v) * float64(v)
+		}
+		if sum >= limit {
+			return false
+		}
+	}
+	return true
+}
+
+// words groups a segment's text tokens into words: a token starting with a space starts a new word.
+// Times are clamped so that words are ordered and lie within the segment.
+func words(s rawSegment) []transcript.Word {
+	var out []transcript.Word
+	var n int // tokens in the current word
+	var psum float32
+	for _, tok := range s.tokens {
+		if !tok.isText || tok.text == "" {
+			continue
+		}
+		if len(out) == 0 || strings.HasPrefix(tok.text, " ") {
+			if n > 0 {
+				out[len(out)-1].Probability = psum / float32(n)
+			}
+			out = append(out, transcript.Word{Start: centis(tok.t0), End: centis(tok.t1)})
+			n, psum = 0, 0
+		}
+		w := &out[len(out)-1]
+		w.Text += tok.text
+		if e := centis(tok.t1); e > w.End {
+			w.End = e
+		}
+		n++
+		psum += tok.p
+	}
+	if n > 0 {
+		out[len(out)-1].Probability = psum / float32(n)
+	}
+	segStart, segEnd := centis(s.t0), centis(s.t1)
+	prev := segStart
+	kept := out[:0]
+	for _, w := range out {
+		w.Text = strings.TrimSpace(strings.ToValidUTF8(w.Text, "\uFFFD"))
+		if w.Text == "" {
+			continue
+		}
+		w.Start = min(max(w.Start, prev), segEnd)
+		w.End = min(max(w.End, w.Start), segEnd)
+		prev = w.End
+		w.Probability = min(max(w.Probability, 0), 1)
+		kept = append(kept, w)
+	}
+	return kept
+}
