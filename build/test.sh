@@ -11,6 +11,8 @@ cd "$root"
 . build/env.sh || exit 1
 export HUSHSCRIBE_CORPUS=${HUSHSCRIBE_CORPUS:-$(cd "$root/.." && pwd)/shared/corpus}
 export GOFLAGS=${GOFLAGS:-}
+# libgomp spins while waiting; on a shared 2-core CI machine that makes whisper.cpp 6-20x slower.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 failed=()
 step() { # step NAME CMD...
   local name=$1; shift

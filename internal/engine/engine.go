@@ -2,9 +2,34 @@
 //
 // An Engine loads one ggml model file once (Open) and runs any number of transcriptions on it, also
 // concurrently: every Transcribe call gets its own whisper_state (whisper_init_state), so calls share
-// only the read-only weights. The package talks to whisper.cpp's C API (whisper.h) through a small
-// cgo shim rather than the upstream Go bindings, because the bindings expose neither whisper_state
-// nor the abort callback and keep their callbacks in unsynchronised global maps.
+// only the read-only weights.
+//
+// whisper.cpp is reached through its official Go bindings (github.com/ggerganov/whisper.cpp/bindings/go):
+// freeing the model, the language table (whisper_lang_max_id, whisper_lang_str), model introspection
+// (whisper_is_multilingual), token text (whisper_token_to_str, whisper_token_eot), the system info
+// line (ModelInfo.System), default decoding parameters and the parameter setters the bindings have.
+// The context the engine loads is handed to them as their *whisper.Context (the same C pointer).
+//
+// # Why a shim
+//
+// A small cgo shim (whisper.go, shim.c) calls whisper.h directly for what the bindings
+// (v0.0.0-20260227185758-9453b4b9be9b) cannot do:
+//   - Loading with context parameters: their Whisper_init always uses whisper_context_default_params
+//     (GPU and flash attention on, ignoring Config.UseGPU and Config.FlashAttention) and allocates a
+//     default whisper_state; the engine calls whisper_init_from_file_with_params_no_state.
+//   - Per-call state: they have no whisper_init_state, whisper_free_state, whisper_full_with_state or
+//     *_from_state getters; their Whisper_full and getters use the context's single default state,
+//     so two concurrent transcriptions would overwrite each other's results.
+//   - Cancellation: they expose no abort_callback, so a running ggml computation cannot be stopped.
+//   - Callbacks: their encoder-begin, progress and new-segment callbacks live in global maps keyed by
+//     the context, written and read without synchronisation (a data race with concurrent calls, and
+//     one callback per context); the shim gives each call its own callback data (hs_job).
+//   - Parameters without setters: suppress_blank, suppress_nst, no_speech_thold, greedy.best_of,
+//     detect_language, and initial_prompt (their SetInitialPrompt never frees its C copy).
+//   - whisper_model_type_readable (ModelInfo.Type), whisper_log_set (logging) and the ggml device
+//     list (ModelInfo.Backend).
+//   - Their Whisper_lang_id leaks a C string per call, so language codes are looked up in a table
+//     built from Whisper_lang_str instead. Only codes are accepted ("de", not "german").
 //
 // Model files are checked structurally in Go before whisper.cpp sees them (magic, hyper-parameters,
 // vocabulary and tensor table stay within the file and sane limits), so a corrupt or truncated file
@@ -83,6 +108,7 @@ type ModelInfo struct {
 	Multilingual bool
 	Type         string // "tiny", "base", "small", "medium", "large" or "unknown"
 	Backend      string // "cpu", or the GPU backend in lower case ("cuda", "metal", "vulkan", ...)
+	System       string // whisper.cpp's system info line (backends and CPU features), for diagnostics
 }
 
 // Options configures one transcription.
@@ -199,7 +225,7 @@ func (e *Engine) run(ctx context.Context, samples []float32, opt Options) (*resu
 	if lang == "" {
 		lang = "auto"
 	}
-	if lang != "auto" && !e.ctx.knowsLanguage(lang) {
+	if _, ok := e.ctx.languageID(lang); lang != "auto" && !ok {
 		return nil, fmt.Errorf("%w: %q", ErrLanguage, opt.Language)
 	}
 	progress := newProgress(opt.Progress)

@@ -70,7 +70,7 @@ func TestInfo(t *testing.T) {
 	}{{testmodel.Micro, "unknown"}, {testmodel.Tiny, "tiny"}} {
 		e := testEngine(t, tc.shape)
 		info := e.Info()
-		if info.Type != tc.typ || !info.Multilingual || info.Backend != "cpu" || info.Name != filepath.Base(info.Path) {
+		if info.Type != tc.typ || !info.Multilingual || info.Backend != "cpu" || info.Name != filepath.Base(info.Path) || !strings.Contains(info.System, "CPU") {
 			t.Errorf("%s: Info() = %+v", tc.shape.Name, info)
 		}
 	}
@@ -129,9 +129,11 @@ func TestOptions(t *testing.T) {
 
 func TestUnknownLanguage(t *testing.T) {
 	e := testEngine(t, testmodel.Micro)
-	_, err := e.Transcribe(context.Background(), make([]float32, 16000), Options{Language: "xx"})
-	if !errors.Is(err, ErrLanguage) {
-		t.Fatalf("err = %v, want ErrLanguage", err)
+	for _, lang := range []string{"xx", "german", "en-US"} { // codes only
+		_, err := e.Transcribe(context.Background(), make([]float32, 16000), Options{Language: lang})
+		if !errors.Is(err, ErrLanguage) {
+			t.Errorf("%s: err = %v, want ErrLanguage", lang, err)
+		}
 	}
 }
 

@@ -13,17 +13,39 @@ import (
 	"fmt"
 	"runtime/cgo"
 	"strings"
+	"sync"
 	"unsafe"
+
+	whisper "github.com/ggerganov/whisper.cpp/bindings/go"
 )
+
+// This file is the only place that talks to whisper.cpp. It uses the upstream Go bindings (package
+// whisper above) for everything they offer and calls whisper.h directly, through cgo and shim.c,
+// only for what they lack; the package documentation lists those gaps. Both views share one C
+// object: w is the bindings' *whisper.Context for the same whisper_context as c.
 
 // model is a loaded whisper_context (weights only; states are per call).
 type model struct {
 	c       *C.struct_whisper_context
+	w       *whisper.Context
+	langs   map[string]int // language code -> whisper language id
 	backend string
+}
+
+// systemInfoMu serialises whisper_print_system_info, which builds its answer in a static
+// std::string inside libwhisper: concurrent calls (two Opens) would race on it.
+var systemInfoMu sync.Mutex
+
+func systemInfo() string {
+	systemInfoMu.Lock()
+	defer systemInfoMu.Unlock()
+	return strings.TrimSpace(whisper.Whisper_print_system_info())
 }
 
 func loadModel(path string, cfg Config) (*model, error) {
 	C.hs_quiet_logs()
+	// The bindings' Whisper_init always uses whisper_context_default_params (GPU and flash attention
+	// on) and allocates a default whisper_state nobody here would use, so the model is loaded here.
 	params := C.whisper_context_default_params()
 	params.use_gpu = C.bool(cfg.UseGPU)
 	params.flash_attn = C.bool(cfg.FlashAttention)
@@ -34,29 +56,37 @@ func loadModel(path string, cfg Config) (*model, error) {
 	if c == nil {
 		return nil, fmt.Errorf("%w: whisper.cpp could not load %s", ErrModel, path)
 	}
-	backend := "cpu"
+	m := &model{c: c, w: (*whisper.Context)(unsafe.Pointer(c)), backend: "cpu"}
+	// The language table through the bindings: Whisper_lang_id would leak its C copy of the code on
+	// every call, the id -> code direction copies nothing.
+	n := whisper.Whisper_lang_max_id() + 1
+	m.langs = make(map[string]int, n)
+	for id := range n {
+		m.langs[whisper.Whisper_lang_str(id)] = id
+	}
 	if cfg.UseGPU {
 		if name := C.hs_gpu_backend(); name != nil {
-			backend = strings.ToLower(C.GoString(name))
+			m.backend = strings.ToLower(C.GoString(name))
 		}
 	}
-	return &model{c: c, backend: backend}, nil
+	return m, nil
 }
 
-func (m *model) free() { C.whisper_free(m.c) }
+func (m *model) free() { m.w.Whisper_free() }
 
 func (m *model) info() ModelInfo {
 	return ModelInfo{
-		Multilingual: C.whisper_is_multilingual(m.c) != 0,
-		Type:         C.GoString(C.whisper_model_type_readable(m.c)),
+		Multilingual: m.w.Whisper_is_multilingual() != 0,
+		Type:         C.GoString(C.whisper_model_type_readable(m.c)), // not in the bindings
 		Backend:      m.backend,
+		System:       systemInfo(),
 	}
 }
 
-func (m *model) knowsLanguage(code string) bool {
-	c := C.CString(code)
-	defer C.free(unsafe.Pointer(c))
-	return C.whisper_lang_id(c) >= 0
+// languageID returns whisper's id for a language code, or false when whisper does not know it.
+func (m *model) languageID(code string) (int, bool) {
+	id, ok := m.langs[code]
+	return id, ok
 }
 
 type fullParams struct {
@@ -78,40 +108,53 @@ func hsProgress(h C.uintptr_t, p C.int) {
 
 // full runs whisper_full_with_state on a fresh state.
 func (m *model) full(ctx context.Context, samples []float32, fp fullParams, progress func(int)) (*result, error) {
-	strategy := uint32(C.WHISPER_SAMPLING_GREEDY)
+	strategy := whisper.SAMPLING_GREEDY
 	if fp.beamSize > 1 {
-		strategy = C.WHISPER_SAMPLING_BEAM_SEARCH
+		strategy = whisper.SAMPLING_BEAM_SEARCH
 	}
-	p := C.whisper_full_default_params(C.enum_whisper_sampling_strategy(strategy))
-	p.n_threads = C.int(fp.threads)
-	p.translate = C.bool(fp.translate)
-	p.print_progress = false
-	p.print_realtime = false
-	p.print_timestamps = false
-	p.print_special = false
-	p.token_timestamps = C.bool(fp.tokenTimes)
-	p.max_len = C.int(fp.maxLen)
-	p.split_on_word = C.bool(fp.maxLen > 0)
+	// Defaults and the settings the bindings have setters for go through the bindings' Params; the
+	// rest are set on the same struct seen as C.struct_whisper_full_params.
+	bp := m.w.Whisper_full_default_params(strategy)
+	bp.SetThreads(fp.threads)
+	bp.SetTranslate(fp.translate)
+	bp.SetPrintProgress(false)
+	bp.SetPrintRealtime(false)
+	bp.SetPrintTimestamps(false)
+	bp.SetPrintSpecial(false)
+	bp.SetTokenTimestamps(fp.tokenTimes)
+	bp.SetMaxSegmentLength(fp.maxLen)
+	bp.SetSplitOnWord(fp.maxLen > 0)
+	bp.SetTemperature(0)
+	if fp.fallback {
+		bp.SetTemperatureFallback(0.2)
+	} else {
+		bp.SetTemperatureFallback(0)
+	}
+	if fp.beamSize > 1 {
+		bp.SetBeamSize(fp.beamSize)
+	}
+	lang := -1 // detect
+	if fp.language != "auto" {
+		id, ok := m.languageID(fp.language)
+		if !ok {
+			return nil, fmt.Errorf("%w: %q", ErrLanguage, fp.language)
+		}
+		lang = id
+	}
+	if err := bp.SetLanguage(lang); err != nil { // points at whisper's static code string
+		return nil, fmt.Errorf("%w: %q: %w", ErrLanguage, fp.language, err)
+	}
+
+	p := (*C.struct_whisper_full_params)(unsafe.Pointer(&bp))
 	p.suppress_blank = true
 	p.suppress_nst = true
-	p.temperature = 0
-	if fp.fallback {
-		p.temperature_inc = 0.2
-	} else {
-		p.temperature_inc = 0
-	}
+	p.detect_language = false
+	p.greedy.best_of = 5
 	if fp.noSpeechThresh > 0 {
 		p.no_speech_thold = C.float(fp.noSpeechThresh)
 	}
-	if fp.beamSize > 1 {
-		p.beam_search.beam_size = C.int(fp.beamSize)
-	}
-	p.greedy.best_of = 5
-	clang := C.CString(fp.language)
-	defer C.free(unsafe.Pointer(clang))
-	p.language = clang
-	p.detect_language = false
 	if fp.prompt != "" {
+		// Not bp.SetInitialPrompt: it never frees its C copy of the prompt.
 		cprompt := C.CString(fp.prompt)
 		defer C.free(unsafe.Pointer(cprompt))
 		p.initial_prompt = cprompt
@@ -124,7 +167,9 @@ func (m *model) full(ctx context.Context, samples []float32, fp fullParams, prog
 		return nil, fmt.Errorf("engine: out of memory")
 	}
 	defer C.hs_job_free(job)
-	C.hs_set_callbacks(&p, job)
+	// Replaces all callbacks the bindings' default params installed (they would look up their
+	// unsynchronised global maps keyed by the context, shared by all concurrent calls).
+	C.hs_set_callbacks(p, job)
 
 	cancelled := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
@@ -143,7 +188,7 @@ func (m *model) full(ctx context.Context, samples []float32, fp fullParams, prog
 	}
 	defer C.whisper_free_state(state)
 
-	rc := C.whisper_full_with_state(m.c, state, p, (*C.float)(unsafe.Pointer(&samples[0])), C.int(len(samples)))
+	rc := C.whisper_full_with_state(m.c, state, *p, (*C.float)(unsafe.Pointer(&samples[0])), C.int(len(samples)))
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCancelled, err)
 	}
@@ -153,12 +198,12 @@ func (m *model) full(ctx context.Context, samples []float32, fp fullParams, prog
 
 	res := &result{language: fp.language}
 	if fp.language == "auto" {
-		res.language = C.GoString(C.whisper_lang_str(C.whisper_full_lang_id_from_state(state)))
+		res.language = whisper.Whisper_lang_str(int(C.whisper_full_lang_id_from_state(state)))
 	}
-	eot := int(C.whisper_token_eot(m.c))
+	eot := int(m.w.Whisper_token_eot())
 	n := int(C.whisper_full_n_segments_from_state(state))
 	res.segments = make([]rawSegment, 0, n)
-	for i := 0; i < n; i++ {
+	for i := range n {
 		ci := C.int(i)
 		s := rawSegment{
 			t0:   int64(C.whisper_full_get_segment_t0_from_state(state, ci)),
@@ -167,15 +212,16 @@ func (m *model) full(ctx context.Context, samples []float32, fp fullParams, prog
 		}
 		nt := int(C.whisper_full_n_tokens_from_state(state, ci))
 		s.tokens = make([]rawToken, nt)
-		for j := 0; j < nt; j++ {
+		for j := range nt {
 			d := C.whisper_full_get_token_data_from_state(state, ci, C.int(j))
+			id := int(d.id)
 			s.tokens[j] = rawToken{
-				id:     int(d.id),
-				text:   C.GoString(C.whisper_full_get_token_text_from_state(m.c, state, ci, C.int(j))),
+				id:     id,
+				text:   m.w.Whisper_token_to_str(whisper.Token(id)),
 				p:      float32(d.p),
 				t0:     int64(d.t0),
 				t1:     int64(d.t1),
-				isText: int(d.id) < eot,
+				isText: id < eot,
 			}
 		}
 		res.segments = append(res.segments, s)
