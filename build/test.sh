@@ -28,15 +28,15 @@ if [ -f internal/keychain/testdata/run-real.sh ]; then
 fi
 if [ -f frontend/package.json ]; then
   step "frontend build" build/frontend.sh build
-  step "frontend unit tests" build/frontend.sh test
-  if grep -q '"e2e"' frontend/package.json; then
-    step "end-to-end (headless Chromium)" build/frontend.sh e2e
+  step "frontend type check" build/frontend.sh check
+  step "frontend unit tests (vitest)" build/frontend.sh test
+  step "end-to-end (headless Chromium, real Go backend)" build/frontend.sh e2e
+  if [ -f main_desktop.go ] && [ -f build/screenshot.sh ]; then
+    mkdir -p bin
+    step "desktop build" go build -tags "$HUSHSCRIBE_DESKTOP_TAGS" -o bin/hushscribe .
+    step "desktop window under Xvfb" bash build/screenshot.sh bin/hushscribe
   fi
 fi
-if [ -f build/screenshot.sh ]; then
-  step "desktop window under Xvfb" bash build/screenshot.sh
-fi
-
 echo
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED steps: ${failed[*]}"

@@ -1,0 +1,189 @@
+package app
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/hushscribe/hushscribe/internal/transcript"
+)
+
+// Runtime is the window around the app: events to the page and native dialogs. The Wails runtime in
+// the desktop build, an SSE hub in the e2e server, a recorder in tests.
+type Runtime interface {
+	// Emit sends an event to the page; it must not block for long.
+	Emit(event string, data any)
+	// OpenFiles shows a native open dialog; it returns nil when the user cancels.
+	OpenFiles(opt DialogOptions) ([]string, error)
+	// SaveFile shows a native save dialog; it returns "" when the user cancels.
+	SaveFile(opt DialogOptions) (string, error)
+}
+
+// DialogOptions configure a native file dialog.
+type DialogOptions struct {
+	Title       string
+	DefaultName string
+	Multiple    bool
+	Filters     []FileFilter
+}
+
+// FileFilter is one entry in a dialog's file type list, e.g. {"Audio", "*.wav;*.mp3"}.
+type FileFilter struct {
+	Name    string
+	Pattern string
+}
+
+// Library is the transcript library (internal/store).
+type Library interface {
+	// Save stores t, assigning t.ID when it is empty; saving an existing ID replaces it.
+	Save(ctx context.Context, t *transcript.Transcript) error
+	// Get returns a transcript; ErrNotFound, or ErrLocked for a Private one while the vault is locked.
+	Get(ctx context.Context, id string) (*transcript.Transcript, error)
+	// List returns entries newest first; a non-empty Filter.Text searches the text (Private
+	// transcripts only while unlocked).
+	List(ctx context.Context, f Filter) ([]Entry, error)
+	Delete(ctx context.Context, id string) error
+	SetLevel(ctx context.Context, id string, level transcript.Level) error
+}
+
+// Filter selects library entries. Zero fields do not filter.
+type Filter struct {
+	Text     string
+	Language string
+	Level    transcript.Level
+	From     time.Time // created at or after
+	To       time.Time // created before
+	Limit    int
+}
+
+// Entry is one row of the library list. For a Private transcript while locked, Title and Snippet
+// are empty and Locked is true.
+type Entry struct {
+	ID         string           `json:"id"`
+	Title      string           `json:"title"`
+	SourceName string           `json:"sourceName"`
+	Language   string           `json:"language"`
+	Model      string           `json:"model"`
+	Level      transcript.Level `json:"level"`
+	Duration   time.Duration    `json:"duration"`
+	Created    time.Time        `json:"created"`
+	Locked     bool             `json:"locked"`
+	Snippet    string           `json:"snippet"`
+	Segments   int              `json:"segments"`
+}
+
+// Vault is the password that protects Private transcripts (the store's lock).
+type Vault interface {
+	Status(ctx context.Context) (VaultStatus, error)
+	SetPassword(ctx context.Context, password string) error
+	ChangePassword(ctx context.Context, oldPassword, newPassword string) error
+	// Unlock fails with ErrWrongPass for a wrong password.
+	Unlock(ctx context.Context, password string) error
+	Lock(ctx context.Context) error
+	// SetIdleTimeout locks the vault after d without use; 0 never locks on its own.
+	SetIdleTimeout(ctx context.Context, d time.Duration) error
+	// SetRemember keeps the key in the OS keyring so that the vault opens without the password on
+	// this device.
+	SetRemember(ctx context.Context, on bool) error
+}
+
+// VaultStatus is the vault's state.
+type VaultStatus struct {
+	HasPassword bool `json:"hasPassword"`
+	Locked      bool `json:"locked"`
+	Remember    bool `json:"remember"`
+	// IdleMinutes is the idle timeout in minutes; 0 means never.
+	IdleMinutes int `json:"idleMinutes"`
+}
+
+// Models is the model manager (internal/modelmgr).
+type Models interface {
+	// List returns installed models and the known downloadable ones.
+	List(ctx context.Context) ([]Model, error)
+	// Download fetches a known model; progress may be nil.
+	Download(ctx context.Context, name string, progress func(done, total int64)) error
+	// Import copies a model file the user already has into the model folder.
+	Import(ctx context.Context, path, name string) (Model, error)
+	Delete(ctx context.Context, name string) error
+	SetDefault(ctx context.Context, name string) error
+	// Path returns the installed model file for name; "" means the default. ErrNoModel when none.
+	Path(ctx context.Context, name string) (string, error)
+}
+
+// Model is one model in the settings list.
+type Model struct {
+	Name         string `json:"name"`
+	Description  string `json:"description"`
+	Size         int64  `json:"size"` // bytes; the download size for a model not installed
+	Installed    bool   `json:"installed"`
+	Default      bool   `json:"default"`
+	Downloadable bool   `json:"downloadable"`
+	Multilingual bool   `json:"multilingual"`
+}
+
+// Engines opens speech engines (internal/engine).
+type Engines interface {
+	// Open loads a model; useGPU asks for the GPU backend where the build has one.
+	Open(modelPath string, useGPU bool) (Transcriber, error)
+}
+
+// Transcriber is one loaded model. Transcribe is safe for concurrent use.
+type Transcriber interface {
+	Transcribe(ctx context.Context, samples []float32, opt TranscribeOptions) (*transcript.Transcript, error)
+	Close() error
+}
+
+// TranscribeOptions are the per-call engine options the app uses.
+type TranscribeOptions struct {
+	Language  string // "" or "auto" detects
+	Translate bool
+	Threads   int // 0 = all cores
+	Progress  func(percent int)
+}
+
+// Decoder turns a media file into 16 kHz samples in memory (internal/audio).
+type Decoder interface {
+	// DecodeFile returns one slice per channel (only one unless keepChannels).
+	DecodeFile(ctx context.Context, path string, keepChannels bool) (channels [][]float32, err error)
+}
+
+// Exporter writes transcripts in the export formats (internal/export).
+type Exporter interface {
+	Formats() []Format
+	Write(w io.Writer, t *transcript.Transcript, format string, opt ExportOptions) error
+}
+
+// Format describes one export format and the options it takes.
+type Format struct {
+	ID      string         `json:"id"`
+	Name    string         `json:"name"`
+	Ext     string         `json:"ext"`    // without the dot
+	Binary  bool           `json:"binary"` // cannot go to the clipboard
+	Options []FormatOption `json:"options"`
+}
+
+// FormatOption is one option of an export format.
+type FormatOption struct {
+	Key   string `json:"key"` // an ExportOptions field name in camelCase, e.g. "timestamps"
+	Label string `json:"label"`
+	Kind  string `json:"kind"` // "bool" or "int"
+	Min   int    `json:"min"`  // for "int"
+	Max   int    `json:"max"`  // for "int"
+	Hint  string `json:"hint"`
+}
+
+// ExportOptions are the options of every format; each format reads the ones it lists.
+type ExportOptions struct {
+	Timestamps     bool `json:"timestamps"`
+	Speakers       bool `json:"speakers"`
+	MaxLineLength  int  `json:"maxLineLength"`
+	MaxLines       int  `json:"maxLines"`
+	WordCues       bool `json:"wordCues"`
+	WordsPerCue    int  `json:"wordsPerCue"`
+	EscapeFormulas bool `json:"escapeFormulas"`
+}
+
+// Wiper deletes everything the product stored on this device (internal/wipe).
+type Wiper interface {
+	Wipe(ctx context.Context) error
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hushscribe/hushscribe/app"
+	"github.com/hushscribe/hushscribe/app/devserver"
+	"github.com/hushscribe/hushscribe/app/wire"
+	"github.com/hushscribe/hushscribe/internal/keychain"
+	"github.com/hushscribe/hushscribe/internal/paths"
+	"github.com/hushscribe/hushscribe/internal/testmodel"
+)
+
+// realApp wires the real backend in home, with an in-memory keychain and no network.
+func realApp(rt *devserver.Runtime, home string, testModel bool) (*app.App, func(), error) {
+	b, err := wire.Open(wire.Config{
+		Dirs:     paths.At(home),
+		Runtime:  rt,
+		Keychain: &keychain.Memory{},
+		Version:  "dev",
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if testModel {
+		p, err := testModelFile()
+		if err != nil {
+			b.Close()
+			return nil, nil, err
+		}
+		if _, err := b.Deps.Models.Import(context.Background(), p, "test-micro"); err != nil {
+			b.Close()
+			return nil, nil, fmt.Errorf("import test model: %w", err)
+		}
+	}
+	a, err := app.New(b.Deps)
+	if err != nil {
+		b.Close()
+		return nil, nil, err
+	}
+	return a, func() { b.Close() }, nil
+}
+
+// testModelFile writes (once, cached) the generated micro model testmodel.ForTest would use.
+func testModelFile() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	dir = filepath.Join(dir, "hushscribe", "testmodels")
+	s := testmodel.Micro
+	p := filepath.Join(dir, fmt.Sprintf("ggml-%s-v%d-s%d-st%d-al%d-tl%d-seed%d.bin", s.Name, testmodel.FormatVersion,
+		s.Vocab, s.State, s.AudioLayer, s.TextLayers, testmodel.DefaultSeed))
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	if err := testmodel.WriteFile(p, s, testmodel.DefaultSeed); err != nil {
+		return "", err
+	}
+	return p, nil
+}

@@ -1,0 +1,242 @@
+// Package wire builds the desktop app's real dependencies (the SQLite library and its vault, the
+// model manager, whisper.cpp, the audio decoder, the exporters and the wiper) and adapts them to the
+// interfaces package app consumes. The desktop binary and the e2e dev server both use it.
+//
+// The library needs go-sqlite3 with FTS5: build with -tags sqlite_fts5.
+package wire
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hushscribe/hushscribe/app"
+	"github.com/hushscribe/hushscribe/internal/keychain"
+	"github.com/hushscribe/hushscribe/internal/modelmgr"
+	"github.com/hushscribe/hushscribe/internal/paths"
+	"github.com/hushscribe/hushscribe/internal/store"
+)
+
+// Config says where the data lives and what the backend may use.
+type Config struct {
+	Dirs    paths.Dirs
+	Runtime app.Runtime
+	// HTTPClient downloads models; nil disables downloads (import still works).
+	HTTPClient *http.Client
+	// ModelBaseURL overrides the model download server ("" = the official one).
+	ModelBaseURL string
+	// Keychain keeps the remembered vault key; nil uses the OS keychain (keychain.Keyring).
+	Keychain Keychain
+	// FFmpegPath is passed to the decoder ("" = look up ffmpeg in PATH).
+	FFmpegPath string
+	// Backend names the whisper.cpp compute backend, for display ("" = "cpu").
+	Backend string
+	Version string
+	Workers int
+}
+
+// Keychain is the OS credential store: what the library remembers keys in and what the wiper clears.
+type Keychain interface {
+	store.SecretStore
+	DeleteAll() error
+}
+
+// Backend is an opened set of real dependencies.
+type Backend struct {
+	Deps app.Deps
+	lib  *library
+}
+
+// Open opens the library and the model manager under cfg.Dirs and returns the app's Deps.
+func Open(cfg Config) (*Backend, error) {
+	if cfg.Runtime == nil {
+		return nil, errors.New("wire: Config.Runtime is nil")
+	}
+	if cfg.Keychain == nil {
+		cfg.Keychain = keychain.Keyring{}
+	}
+	if err := os.MkdirAll(cfg.Dirs.Root, 0o700); err != nil {
+		return nil, fmt.Errorf("wire: data folder: %w", err)
+	}
+	lib, err := openLibrary(cfg)
+	if err != nil {
+		return nil, err
+	}
+	mm, err := modelmgr.New(modelmgr.Config{Dir: cfg.Dirs.Models, BaseURL: cfg.ModelBaseURL, HTTPClient: cfg.HTTPClient})
+	if err != nil {
+		lib.close()
+		return nil, fmt.Errorf("wire: %w", err)
+	}
+	backend := cfg.Backend
+	if backend == "" {
+		backend = "cpu"
+	}
+	b := &Backend{lib: lib}
+	b.Deps = app.Deps{
+		Library:  lib,
+		Vault:    lib,
+		Models:   &modelManager{m: mm, canDownload: cfg.HTTPClient != nil},
+		Engines:  engines{},
+		Decoder:  decoder{ffmpeg: cfg.FFmpegPath},
+		Exporter: exporter{},
+		Wiper:    &wiper{cfg: cfg, lib: lib},
+		Runtime:  cfg.Runtime,
+		Settings: app.NewSettingsFile(cfg.Dirs.Settings),
+		Sources:  app.NewSourceIndex(filepath.Join(cfg.Dirs.Root, "sources.json")),
+		Workers:  cfg.Workers,
+		Backend:  backend,
+		Version:  cfg.Version,
+		DataDir:  cfg.Dirs.Root,
+	}
+	return b, nil
+}
+
+// Close closes the library.
+func (b *Backend) Close() error { return b.lib.close() }
+
+// vaultPrefs are the vault choices the store does not keep itself.
+type vaultPrefs struct {
+	IdleMinutes int  `json:"idleMinutes"`
+	Remember    bool `json:"remember"`
+}
+
+// library adapts *store.Library to app.Library and app.Vault, and adds the idle lock whose timeout
+// the user can change while the app runs.
+type library struct {
+	cfg       Config
+	prefsPath string
+
+	mu       sync.Mutex
+	l        *store.Library
+	prefs    vaultPrefs
+	lastUse  time.Time
+	stopIdle chan struct{}
+	idleDone chan struct{}
+}
+
+func openLibrary(cfg Config) (*library, error) {
+	x := &library{cfg: cfg, prefsPath: filepath.Join(cfg.Dirs.Root, "vault.json")}
+	if b, err := os.ReadFile(x.prefsPath); err == nil {
+		_ = json.Unmarshal(b, &x.prefs)
+	}
+	if err := x.open(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// open opens the store (after start or a wipe) and starts the idle lock.
+func (x *library) open() error {
+	l, err := store.Open(x.cfg.Dirs.Library, store.Options{Keychain: x.cfg.Keychain})
+	if err != nil {
+		return fmt.Errorf("wire: open library: %w", err)
+	}
+	if x.prefs.Remember {
+		_ = l.UnlockRemembered(context.Background()) // no key: stay locked
+	}
+	x.mu.Lock()
+	x.l = l
+	x.lastUse = time.Now()
+	x.stopIdle, x.idleDone = make(chan struct{}), make(chan struct{})
+	stop, done := x.stopIdle, x.idleDone
+	x.mu.Unlock()
+	go x.idleLoop(stop, done)
+	return nil
+}
+
+func (x *library) close() error {
+	x.mu.Lock()
+	l, stop, done := x.l, x.stopIdle, x.idleDone
+	x.l = nil
+	x.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+	if l == nil {
+		return nil
+	}
+	return l.Close()
+}
+
+// store returns the open store and counts the call as use for the idle lock.
+func (x *library) store() (*store.Library, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.l == nil {
+		return nil, fmt.Errorf("library: %w", app.ErrUnavailable)
+	}
+	x.lastUse = time.Now()
+	return x.l, nil
+}
+
+func (x *library) idleLoop(stop, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			x.mu.Lock()
+			l, idle, last := x.l, time.Duration(x.prefs.IdleMinutes)*time.Minute, x.lastUse
+			x.mu.Unlock()
+			if l == nil || idle <= 0 || l.Locked() || now.Sub(last) < idle {
+				continue
+			}
+			l.Lock()
+			if st, err := x.Status(context.Background()); err == nil {
+				x.cfg.Runtime.Emit(app.EventVault, st)
+				x.cfg.Runtime.Emit(app.EventLibrary, "")
+			}
+		}
+	}
+}
+
+func (x *library) savePrefs(p vaultPrefs) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	tmp := x.prefsPath + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("save vault preferences: %w", err)
+	}
+	if err := os.Rename(tmp, x.prefsPath); err != nil {
+		return fmt.Errorf("save vault preferences: %w", err)
+	}
+	x.mu.Lock()
+	x.prefs = p
+	x.mu.Unlock()
+	return nil
+}
+
+func (x *library) currentPrefs() vaultPrefs {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.prefs
+}
+
+// libErr maps the store's errors to the app's.
+func libErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("%w: %w", app.ErrNotFound, err)
+	case errors.Is(err, store.ErrLocked), errors.Is(err, store.ErrNoPassword):
+		return fmt.Errorf("%w: %w", app.ErrLocked, err)
+	case errors.Is(err, store.ErrWrongPassword):
+		return fmt.Errorf("%w: %w", app.ErrWrongPass, err)
+	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrPasswordSet):
+		return fmt.Errorf("%w: %w", app.ErrInvalid, err)
+	}
+	return err
+}

@@ -1,0 +1,264 @@
+// End-to-end tests: the built page (dist/) in headless Chromium, served by the Go dev server
+// (app/devserver) wired to the real backend: SQLite library and vault, whisper.cpp with a small
+// generated test model, the real exporters. Run with `npm run e2e` after `npm run build`.
+//
+// Environment: HUSHSCRIBE_DEV_BIN (a prebuilt hushscribe-dev; otherwise it is built here with
+// build/whisper.sh's flags), HUSHSCRIBE_CORPUS (the speech corpus; otherwise ../shared/corpus next
+// to the repository), CHROMIUM (default /usr/bin/chromium).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "..", "..");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hushscribe-e2e-"));
+
+function corpusDir() {
+  if (process.env.HUSHSCRIBE_CORPUS) return process.env.HUSHSCRIBE_CORPUS;
+  for (let d = repo; d !== path.dirname(d); d = path.dirname(d)) {
+    const c = path.join(path.dirname(d), "shared", "corpus");
+    if (fs.existsSync(c)) return c;
+    const inside = path.join(d, "shared", "corpus");
+    if (fs.existsSync(inside)) return inside;
+  }
+  throw new Error("speech corpus not found: set HUSHSCRIBE_CORPUS");
+}
+
+function devBinary() {
+  if (process.env.HUSHSCRIBE_DEV_BIN) return process.env.HUSHSCRIBE_DEV_BIN;
+  const bin = path.join(tmp, "hushscribe-dev");
+  execFileSync(
+    "bash",
+    ["-c", 'eval "$(build/whisper.sh --env)" && GOFLAGS=-mod=mod go build -tags sqlite_fts5 -o "$0" ./app/devserver/cmd/hushscribe-dev', bin],
+    { cwd: repo, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  return bin;
+}
+
+let server, url, home, browser, page;
+const corpus = corpusDir();
+
+async function startServer() {
+  const bin = devBinary();
+  home = path.join(tmp, "home");
+  const env = { ...process.env };
+  // The dev server finds whisper.cpp's libraries through the rpath build/whisper.sh set up.
+  server = spawn(bin, ["-testmodel", "-home", home, "-dist", path.join(repo, "frontend", "dist")], {
+    cwd: repo,
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  url = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("dev server did not start: " + out)), 120_000);
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    server.on("exit", (code) => reject(new Error(`dev server exited with ${code}: ${out}`)));
+  });
+}
+
+async function post(p, body) {
+  const r = await fetch(new URL(p, url), { method: "POST", body: JSON.stringify(body) });
+  return r.json();
+}
+
+/** call invokes a bound method directly, as the page would. */
+async function call(method, ...args) {
+  const r = await post("api/call/" + method, args);
+  if (r.error !== undefined) throw new Error(r.error);
+  return r.result;
+}
+
+async function drop(...files) {
+  await post("api/test/drop", files);
+}
+
+const tid = (id) => `[data-testid="${id}"]`;
+
+before(async () => {
+  if (!fs.existsSync(path.join(repo, "frontend", "dist", "index.html"))) {
+    throw new Error("frontend/dist is missing: run `npm run build` first");
+  }
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+      "--disable-quic", "--disable-component-update", "--disable-sync"],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.__hushscribeEventsReady === true);
+  await page.locator(tid("dropzone")).waitFor();
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill("SIGTERM");
+    await new Promise((r) => server.once("exit", r));
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("desktop page against the real backend", () => {
+  let stereoId = "";
+
+  test("a dropped file is transcribed, with progress to 100 %", async () => {
+    await page.locator(tid("opt-channels")).check();
+    await page.waitForFunction(async () => (await window.go.app.App.GetSettings()).speakerPerChannel === true);
+    await drop(path.join(corpus, "stereo_two_speakers.wav"));
+    const job = page.locator(`${tid("job")}:has-text("stereo_two_speakers.wav")`);
+    await job.waitFor();
+    await page.locator(`${tid("job")}[data-state="done"]:has-text("stereo_two_speakers.wav")`).waitFor({ timeout: 120_000 });
+    assert.equal(await job.locator(tid("job-percent")).textContent(), "100%");
+    const jobs = await call("Jobs");
+    const done = jobs.find((j) => j.name === "stereo_two_speakers.wav");
+    assert.equal(done.state, "done");
+    assert.equal(done.percent, 100);
+    stereoId = done.transcriptId;
+    assert.ok(stereoId);
+  });
+
+  test("a file that is not audio fails with a clear message", async () => {
+    const bogus = path.join(tmp, "notes.txt");
+    fs.writeFileSync(bogus, "these are meeting notes, not a recording\n".repeat(50));
+    await drop(bogus);
+    const failed = page.locator(`${tid("job")}[data-state="failed"]:has-text("notes.txt")`);
+    await failed.waitFor({ timeout: 60_000 });
+    const msg = await failed.locator(tid("job-error")).textContent();
+    assert.match(msg, /not supported|damaged|not an audio/i);
+  });
+
+  test("open the transcript, rename a speaker, export SRT", async () => {
+    await page.locator(`${tid("job")}[data-state="done"]:has-text("stereo_two_speakers.wav") ${tid("job-open")}`).click();
+    await page.locator(tid("segment")).first().waitFor();
+    const t = await call("GetTranscript", stereoId);
+    assert.equal(t.speakers.length, 2, "one speaker per channel");
+
+    await page.locator(tid("speakers-toggle")).click();
+    const name = page.locator(`${tid("speaker-name")}[data-speaker="S1"]`);
+    await name.fill("Alice");
+    await name.press("Enter");
+    await name.blur();
+    const s1 = page.locator(`${tid("segment-speaker")}`).first();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="segment-speaker"] option:checked')].some((o) => o.textContent === "Alice"));
+    assert.ok(await s1.isVisible());
+    await page.locator(`${tid("save-state")}:has-text("Saved")`).waitFor();
+    await page.waitForFunction(async (id) => {
+      const t = await window.go.app.App.GetTranscript(id);
+      return t.speakers.some((s) => s.id === "S1" && s.name === "Alice");
+    }, stereoId);
+
+    const out = path.join(tmp, "export", "stereo.srt");
+    await post("api/test/dialog/save", out);
+    await page.locator(tid("export-open")).click();
+    await page.locator(tid("format-srt")).check();
+    await page.locator(tid("export-save")).click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="export-save"]'));
+    const srt = fs.readFileSync(out, "utf8");
+    assert.match(srt, /^1\r?\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\r?\n/);
+    assert.match(srt, /Alice: /, "speaker names in the SRT");
+    const cues = srt.trim().split(/\r?\n\r?\n/);
+    assert.ok(cues.length >= 2, `${cues.length} cues`);
+  });
+
+  test("a Private transcript is unreadable and unsearchable while locked", async () => {
+    // Set the vault password.
+    await page.locator(tid("nav-settings")).click();
+    await page.locator(tid("new-password")).fill("correct horse battery");
+    await page.locator(tid("new-password2")).fill("correct horse battery");
+    await page.locator(tid("set-password")).click();
+    await page.waitForFunction(async () => (await window.go.app.App.VaultStatus()).hasPassword);
+
+    // Transcribe privately.
+    await page.locator(tid("nav-transcribe")).click();
+    await page.locator(tid("opt-channels")).uncheck();
+    await page.locator(tid("level-private")).click();
+    await page.waitForFunction(async () => (await window.go.app.App.GetSettings()).level === "private");
+    await drop(path.join(corpus, "jfk.flac"));
+    await page.locator(`${tid("job")}[data-state="done"]:has-text("jfk.flac")`).waitFor({ timeout: 120_000 });
+    const job = (await call("Jobs")).find((j) => j.name === "jfk.flac" && j.state === "done");
+    const id = job.transcriptId;
+    const priv = await call("GetTranscript", id);
+    assert.equal(priv.level, "private");
+    const standard = await call("GetTranscript", stereoId);
+    const stdText = standard.segments.map((s) => s.text).join(" ").toLowerCase();
+    const words = priv.segments.flatMap((s) => s.text.toLowerCase().match(/[a-z]{4,}/g) ?? []);
+    const word = words.find((w) => !stdText.includes(w)) ?? words[0];
+    assert.ok(word, "the private transcript has text");
+
+    // Unlocked: listed with its title and found by search.
+    await page.locator(tid("nav-library")).click();
+    const entry = page.locator(`${tid("entry")}[data-id="${id}"]`);
+    await entry.waitFor();
+    assert.equal(await entry.getAttribute("data-level"), "private");
+    await page.locator(tid("library-search")).fill(word);
+    await entry.waitFor();
+
+    // Lock: the title and text are gone, search does not find it, Get fails.
+    await page.locator(tid("library-search")).fill("");
+    await page.locator(tid("vault-toggle")).click();
+    await page.waitForFunction(async () => (await window.go.app.App.VaultStatus()).locked);
+    await page.locator(`${tid("entry")}[data-id="${id}"] ${tid("entry-title")}:has-text("Private transcript")`).waitFor();
+    assert.equal(await entry.locator(tid("entry-snippet")).count(), 0);
+    await assert.rejects(call("GetTranscript", id), /locked/i);
+    await page.locator(tid("library-search")).fill(word);
+    await page.locator(tid("locked-banner")).waitFor();
+    await page.waitForFunction(
+      (id) => !document.querySelector(`[data-testid="entry"][data-id="${id}"]`),
+      id,
+    );
+    const hits = await call("ListTranscripts", { text: word, language: "", level: "", from: "", to: "", limit: 0 });
+    assert.ok(!hits.some((e) => e.id === id), "locked search must not find the private transcript");
+    if (!stdText.includes(word)) {
+      // Nothing of the private text is in the library files on disk.
+      for (const f of fs.readdirSync(home).filter((f) => f.startsWith("library.db"))) {
+        const bytes = fs.readFileSync(path.join(home, f)).toString("latin1").toLowerCase();
+        assert.ok(!bytes.includes(word), `${f} contains the private word "${word}"`);
+      }
+    }
+
+    // Unlock through the dialog: found again and readable.
+    await page.locator(tid("vault-toggle")).click();
+    await page.locator(tid("unlock-password")).fill("correct horse battery");
+    await page.locator(tid("unlock-submit")).click();
+    await page.waitForFunction(async () => !(await window.go.app.App.VaultStatus()).locked);
+    await entry.waitFor();
+    await entry.locator("button.main").click();
+    await page.locator(tid("segment")).first().waitFor();
+    const text = await page.locator(tid("segment-text")).allTextContents();
+    assert.ok(text.join(" ").toLowerCase().includes(word));
+  });
+
+  test("a long transcript renders only the visible rows", async () => {
+    // 3,000 segments through the real library, then scrolled in the editor.
+    const segs = Array.from({ length: 3000 }, (_, i) => ({
+      start: i * 1e9, end: (i + 1) * 1e9, text: `line ${i + 1} of a long recording`, speaker: i % 2 ? "S2" : "S1",
+    }));
+    const base = await call("GetTranscript", stereoId);
+    await call("SaveTranscript", { ...base, segments: segs, speakers: [{ id: "S1", name: "Alice" }, { id: "S2", name: "Bob" }] });
+    await page.locator(tid("nav-library")).click();
+    await page.locator(`${tid("entry")}[data-id="${stereoId}"] button.main`).click();
+    const list = page.locator(tid("segments"));
+    await list.waitFor();
+    assert.equal(await list.getAttribute("data-rows"), "3000");
+    const rendered = await page.locator(tid("segment")).count();
+    assert.ok(rendered > 5 && rendered < 80, `${rendered} rows in the DOM`);
+    await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.locator(`${tid("segment")}[data-index="2999"]`).waitFor();
+    assert.ok((await page.locator(tid("segment")).count()) < 80);
+  });
+});

@@ -1,0 +1,174 @@
+import { describe, expect, it } from "vitest";
+import {
+  addSpeaker,
+  assignSpeaker,
+  EditError,
+  editText,
+  find,
+  fromTranscript,
+  merge,
+  removeSpeaker,
+  renameSpeaker,
+  replaceAll,
+  replaceMatch,
+  segmentAt,
+  speakerName,
+  split,
+  toTranscript,
+  type Doc,
+} from "./ops";
+
+const S = 1_000_000_000;
+
+function doc(): Doc {
+  return fromTranscript({
+    segments: [
+      { start: 0, end: 2 * S, text: "Hello there friend", speaker: "S1" },
+      { start: 2 * S, end: 4 * S, text: "General Kenobi", speaker: "S2" },
+      { start: 4 * S, end: 6 * S, text: "hello again", speaker: "S1" },
+    ],
+    speakers: [
+      { id: "S1", name: "Speaker 1" },
+      { id: "S2", name: "Speaker 2" },
+    ],
+  });
+}
+
+describe("editText", () => {
+  it("replaces one segment and leaves the input alone", () => {
+    const d = doc();
+    const e = editText(d, 1, "General Grievous");
+    expect(e.segments[1].text).toBe("General Grievous");
+    expect(d.segments[1].text).toBe("General Kenobi");
+    expect(e.segments[0]).toBe(d.segments[0]);
+  });
+  it("returns the same doc for no change and rejects bad indexes", () => {
+    const d = doc();
+    expect(editText(d, 0, "Hello there friend")).toBe(d);
+    expect(() => editText(d, 3, "x")).toThrow(EditError);
+  });
+  it("drops word timings that no longer match", () => {
+    const d = fromTranscript({
+      segments: [{ start: 0, end: S, text: " a b", words: [{ start: 0, end: 1, text: " a", probability: 1 }, { start: 1, end: 2, text: " b", probability: 1 }] }],
+    });
+    expect(editText(d, 0, " a c").segments[0].words).toBeUndefined();
+  });
+});
+
+describe("speakers", () => {
+  it("renames a speaker everywhere", () => {
+    const d = renameSpeaker(doc(), "S1", "  Ada ");
+    expect(speakerName(d, "S1")).toBe("Ada");
+    expect(d.segments.filter((s) => speakerName(d, s.speaker) === "Ada")).toHaveLength(2);
+    expect(() => renameSpeaker(d, "S1", " ")).toThrow(EditError);
+    expect(() => renameSpeaker(d, "S9", "x")).toThrow(EditError);
+  });
+  it("reassigns, adds and removes speakers", () => {
+    let d = assignSpeaker(doc(), 1, "S1");
+    expect(d.segments[1].speaker).toBe("S1");
+    const added = addSpeaker(d, "Grace");
+    expect(added.id).toBe("S3");
+    d = assignSpeaker(added.doc, 2, added.id);
+    expect(speakerName(d, d.segments[2].speaker)).toBe("Grace");
+    d = assignSpeaker(d, 2, "");
+    expect(d.segments[2].speaker).toBeUndefined();
+    expect(() => assignSpeaker(d, 0, "nobody")).toThrow(EditError);
+    d = removeSpeaker(d, "S1");
+    expect(d.segments.some((s) => s.speaker === "S1")).toBe(false);
+    expect(speakerName(d, "unknown")).toBe("unknown");
+  });
+});
+
+describe("split and merge", () => {
+  it("splits proportionally without word timings", () => {
+    const d = split(doc(), 0, 5); // "Hello| there friend"
+    expect(d.segments).toHaveLength(4);
+    expect(d.segments[0].text).toBe("Hello");
+    expect(d.segments[1].text).toBe("there friend");
+    expect(d.segments[0].end).toBe(d.segments[1].start);
+    expect(d.segments[1].start).toBe(Math.round((2 * S * 5) / 18));
+    expect(d.segments[1].speaker).toBe("S1");
+    expect(d.segments[1].key).not.toBe(d.segments[0].key);
+  });
+  it("splits on word timings when present", () => {
+    const d = fromTranscript({
+      segments: [{
+        start: 0, end: 3 * S, text: " one two three",
+        words: [
+          { start: 0, end: S, text: " one", probability: 1 },
+          { start: S, end: 2 * S, text: " two", probability: 1 },
+          { start: 2 * S, end: 3 * S, text: " three", probability: 1 },
+        ],
+      }],
+    });
+    expect(d.segments[0].text).toBe("one two three"); // trimmed on load
+    const e = split(d, 0, 7); // after "one two"
+    expect(e.segments.map((s) => s.text)).toEqual(["one two", "three"]);
+    expect(e.segments[1].start).toBe(2 * S);
+    expect(e.segments[0].words).toHaveLength(2);
+    expect(e.segments[1].words).toHaveLength(1);
+  });
+  it("refuses to split at the edges", () => {
+    expect(() => split(doc(), 0, 0)).toThrow(EditError);
+    expect(() => split(doc(), 0, 18)).toThrow(EditError);
+    expect(() => split(doc(), 0, 17)).not.toThrow();
+  });
+  it("merges with the next segment and is the inverse of split for text", () => {
+    const d = doc();
+    const m = merge(split(d, 0, 5), 0);
+    expect(m.segments).toHaveLength(3);
+    expect(m.segments[0].text).toBe("Hello there friend");
+    expect(m.segments[0].start).toBe(0);
+    expect(m.segments[0].end).toBe(2 * S);
+    const all = merge(d, 1);
+    expect(all.segments[1].text).toBe("General Kenobi hello again");
+    expect(all.segments[1].end).toBe(6 * S);
+    expect(all.segments[1].speaker).toBe("S2");
+    expect(() => merge(all, 1)).toThrow(EditError);
+  });
+});
+
+describe("find and replace", () => {
+  it("finds case-insensitively by default", () => {
+    expect(find(doc(), "hello")).toEqual([
+      { segment: 0, index: 0, length: 5 },
+      { segment: 2, index: 0, length: 5 },
+    ]);
+    expect(find(doc(), "hello", { caseSensitive: true })).toHaveLength(1);
+    expect(find(doc(), "")).toEqual([]);
+  });
+  it("matches whole words and special characters literally", () => {
+    const d = fromTranscript({ segments: [{ start: 0, end: 1, text: "cat concat cat. (c.a.t)" }] });
+    expect(find(d, "cat", { wholeWord: true })).toHaveLength(2);
+    expect(find(d, "c.a.t")).toHaveLength(1);
+    expect(find(d, "(")).toHaveLength(1);
+  });
+  it("replaces all and counts", () => {
+    const { doc: d, count } = replaceAll(doc(), "hello", "Goodbye");
+    expect(count).toBe(2);
+    expect(d.segments[0].text).toBe("Goodbye there friend");
+    expect(d.segments[2].text).toBe("Goodbye again");
+    const same = doc();
+    expect(replaceAll(same, "absent", "x").doc).toBe(same);
+  });
+  it("replaces one match", () => {
+    const d = doc();
+    const m = find(d, "friend")[0];
+    expect(replaceMatch(d, m, "pal").segments[0].text).toBe("Hello there pal");
+  });
+});
+
+describe("conversion", () => {
+  it("round-trips through the Go shape without keys", () => {
+    const t = toTranscript(doc());
+    expect(t.segments[0]).toEqual({ start: 0, end: 2 * S, text: "Hello there friend", speaker: "S1" });
+    expect(Object.keys(t.segments[0])).not.toContain("key");
+    expect(fromTranscript({ segments: null, speakers: null })).toEqual({ segments: [], speakers: [] });
+  });
+  it("finds the segment at a time", () => {
+    const d = doc();
+    expect(segmentAt(d, 0)).toBe(0);
+    expect(segmentAt(d, 3 * S)).toBe(1);
+    expect(segmentAt(d, 7 * S)).toBe(-1);
+  });
+});

@@ -1,0 +1,164 @@
+export namespace app {
+	export interface Entry {
+	    id: string;
+	    title: string;
+	    sourceName: string;
+	    language: string;
+	    model: string;
+	    level: string;
+	    duration: number;
+	    created: string;
+	    locked: boolean;
+	    snippet: string;
+	    segments: number;
+	}
+	
+	export interface ExportOptions {
+	    timestamps: boolean;
+	    speakers: boolean;
+	    maxLineLength: number;
+	    maxLines: number;
+	    wordCues: boolean;
+	    wordsPerCue: number;
+	    escapeFormulas: boolean;
+	}
+	
+	export interface Format {
+	    id: string;
+	    name: string;
+	    ext: string;
+	    binary: boolean;
+	    options: Array<app.FormatOption>;
+	}
+	
+	export interface FormatOption {
+	    key: string;
+	    label: string;
+	    kind: string;
+	    min: number;
+	    max: number;
+	    hint: string;
+	}
+	
+	export interface Job {
+	    id: string;
+	    path: string;
+	    name: string;
+	    size: number;
+	    options: app.JobOptions;
+	    state: string;
+	    stage: string;
+	    percent: number;
+	    remaining: number;
+	    error: string;
+	    errorKind: string;
+	    detail: string;
+	    transcriptId: string;
+	    added: string;
+	    started: string;
+	    finished: string;
+	}
+	
+	export interface JobOptions {
+	    model: string;
+	    language: string;
+	    translate: boolean;
+	    level: string;
+	    speakerPerChannel: boolean;
+	}
+	
+	export interface Model {
+	    name: string;
+	    description: string;
+	    size: number;
+	    installed: boolean;
+	    default: boolean;
+	    downloadable: boolean;
+	    multilingual: boolean;
+	}
+	
+	export interface ModelProgress {
+	    name: string;
+	    done: number;
+	    total: number;
+	    percent: number;
+	    state: string;
+	    error: string;
+	}
+	
+	export interface Query {
+	    text: string;
+	    language: string;
+	    level: string;
+	    from: string;
+	    to: string;
+	    limit: number;
+	}
+	
+	export interface Settings {
+	    model: string;
+	    language: string;
+	    translate: boolean;
+	    level: string;
+	    speakerPerChannel: boolean;
+	    threads: number;
+	    useGpu: boolean;
+	    exportFormat: string;
+	    exportOptions: app.ExportOptions;
+	    cloudBackup: boolean;
+	}
+	
+	export interface SystemInfo {
+	    version: string;
+	    backend: string;
+	    maxCpu: number;
+	    dataDir: string;
+	    hasVault: boolean;
+	    os: string;
+	}
+	
+	export interface VaultStatus {
+	    hasPassword: boolean;
+	    locked: boolean;
+	    remember: boolean;
+	    idleMinutes: number;
+	}
+
+}
+
+export namespace transcript {
+	export interface Segment {
+	    start: number;
+	    end: number;
+	    text: string;
+	    speaker?: string;
+	    words?: Array<transcript.Word>;
+	}
+	
+	export interface Speaker {
+	    id: string;
+	    name: string;
+	}
+	
+	export interface Transcript {
+	    id?: string;
+	    title: string;
+	    source_name?: string;
+	    source_size?: number;
+	    duration: number;
+	    language?: string;
+	    model?: string;
+	    created: string;
+	    level?: string;
+	    segments: Array<transcript.Segment>;
+	    speakers?: Array<transcript.Speaker>;
+	}
+	
+	export interface Word {
+	    start: number;
+	    end: number;
+	    text: string;
+	    probability: number;
+	}
+
+}

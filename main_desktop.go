@@ -1,0 +1,104 @@
+//go:build desktop
+
+package main
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/options/mac"
+	"github.com/wailsapp/wails/v2/pkg/options/windows"
+
+	"github.com/hushscribe/hushscribe/app"
+	"github.com/hushscribe/hushscribe/app/wire"
+	"github.com/hushscribe/hushscribe/internal/cli"
+	"github.com/hushscribe/hushscribe/internal/paths"
+)
+
+// The built page (cd frontend && npm run build); the desktop binary carries it, so it needs no files
+// beside it.
+//
+//go:embed all:frontend/dist
+var frontendDist embed.FS
+
+// runDesktop starts the desktop window (built with -tags desktop). args are the arguments left after
+// the command line chose the desktop app; it takes none yet.
+func runDesktop(args []string) error {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fmt.Println("usage: hushscribe    (starts the desktop app; see `hushscribe help` for the other commands)")
+			return nil
+		}
+	}
+	dirs, err := paths.Resolve(os.Getenv)
+	if err != nil {
+		return err
+	}
+	dist, err := fs.Sub(frontendDist, "frontend/dist")
+	if err != nil {
+		return err
+	}
+	if _, err := fs.Stat(dist, "index.html"); err != nil {
+		return errors.New("this build has no page: run `npm run build` in frontend/ before `go build -tags desktop`")
+	}
+	rt := app.NewWailsRuntime()
+	b, err := wire.Open(wire.Config{
+		Dirs:       dirs,
+		Runtime:    rt,
+		HTTPClient: downloadClient(),
+		Version:    cli.Version,
+		Backend:    os.Getenv("HUSHSCRIBE_BACKEND"),
+	})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	a, err := app.New(b.Deps)
+	if err != nil {
+		return err
+	}
+	return wails.Run(&options.App{
+		Title:     "Hushscribe",
+		Width:     1200,
+		Height:    800,
+		MinWidth:  860,
+		MinHeight: 560,
+		AssetServer: &assetserver.Options{
+			Assets:  dist,
+			Handler: app.MediaHandler(a), // original recordings for playback, streamed from where they are
+		},
+		BackgroundColour: options.NewRGB(246, 247, 249),
+		OnStartup:        a.Startup,
+		OnShutdown:       a.Shutdown,
+		Bind:             []any{a},
+		// File drops arrive as absolute paths through the page's OnFileDrop (frontend/src/lib/api).
+		// The webview stays a drop target: on Linux, DisableWebViewDrop would unset it and lose drops;
+		// Wails' drop handler already stops the webview from opening a dropped file itself.
+		DragAndDrop: &options.DragAndDrop{EnableFileDrop: true},
+		Linux:       &linux.Options{ProgramName: "hushscribe", WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
+		Mac:         &mac.Options{About: &mac.AboutInfo{Title: "Hushscribe", Message: "Private speech-to-text. Version " + cli.Version}},
+		Windows:     &windows.Options{},
+	})
+}
+
+// downloadClient fetches models (the only network use, and only when the user asks). No overall
+// timeout: a large model may take long; the transport bounds the connection phases instead.
+func downloadClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   30 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}}
+}
