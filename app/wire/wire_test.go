@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hushscribe/hushscribe/internal/testcorpus"
+
 	"github.com/hushscribe/hushscribe/app"
 	"github.com/hushscribe/hushscribe/app/apptest"
 	"github.com/hushscribe/hushscribe/app/wire"
@@ -34,22 +36,7 @@ func open(t *testing.T) (*wire.Backend, paths.Dirs) {
 	return b, dirs
 }
 
-// corpus finds the shared speech corpus next to the repository, or $HUSHSCRIBE_CORPUS.
-func corpus(t *testing.T, name string) string {
-	t.Helper()
-	if d := os.Getenv("HUSHSCRIBE_CORPUS"); d != "" {
-		return filepath.Join(d, name)
-	}
-	dir, _ := os.Getwd()
-	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
-		p := filepath.Join(d, "shared", "corpus", name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Skipf("speech corpus not found (set HUSHSCRIBE_CORPUS): %s", name)
-	return ""
-}
+func corpus(t *testing.T, name string) string { return testcorpus.File(t, name) }
 
 func TestLibraryAndVault(t *testing.T) {
 	b, dirs := open(t)

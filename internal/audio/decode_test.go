@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hushscribe/hushscribe/internal/testcorpus"
 )
 
 var corpusFiles = []struct {
@@ -440,22 +442,4 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// corpusDirOrEmpty is corpusDir for fuzz seeds: "" rather than a skip.
-func corpusDirOrEmpty() string {
-	if d := os.Getenv("HUSHSCRIBE_CORPUS"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	for err == nil {
-		c := filepath.Join(dir, "shared", "corpus")
-		if st, serr := os.Stat(c); serr == nil && st.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	return ""
-}
+func corpusDirOrEmpty() string { return testcorpus.Find() }

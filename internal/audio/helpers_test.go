@@ -7,37 +7,15 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hushscribe/hushscribe/internal/testcorpus"
 )
 
-// corpusDir finds the shared test corpus: $HUSHSCRIBE_CORPUS, or a
-// shared/corpus directory next to one of the directories above this one.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("HUSHSCRIBE_CORPUS"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		c := filepath.Join(dir, "shared", "corpus")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("test corpus not found: set HUSHSCRIBE_CORPUS or provide ../shared/corpus next to the repository")
-		}
-		dir = parent
-	}
-}
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 func needFFmpeg(t testing.TB) string {
 	t.Helper()

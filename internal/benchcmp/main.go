@@ -5,7 +5,7 @@
 // benchmark-only temporary file), then runs, in alternation and for -rounds rounds,
 //
 //	hushscribe transcribe -model M -threads T -beam-size 1 -no-fallback -language en -f json FILE.wav
-//	whisper-cli -m M -t T -bs 1 -bo 1 -nf -l en -np -f FILE.wav
+//	whisper-cli -m M -t T -bs 1 -bo 1 -nf -sns -l en -np -f FILE.wav
 //
 // and reports the median wall time and peak resident memory (getrusage of each child) of both, and
 // their ratios. It also reports how fast internal/audio decodes the original files, in multiples of real
@@ -93,7 +93,7 @@ func run(c config) error {
 				return err
 			}
 			ours = append(ours, s)
-			s, err = measure(c.cli, "-m", c.model, "-t", fmt.Sprint(c.threads), "-bs", "1", "-bo", "1", "-nf", "-l", "en", "-np", "-f", wav)
+			s, err = measure(c.cli, "-m", c.model, "-t", fmt.Sprint(c.threads), "-bs", "1", "-bo", "1", "-nf", "-sns", "-l", "en", "-np", "-f", wav)
 			if err != nil {
 				return err
 			}

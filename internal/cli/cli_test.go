@@ -10,27 +10,13 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hushscribe/hushscribe/internal/testcorpus"
+
 	"github.com/hushscribe/hushscribe/internal/export"
 	"github.com/hushscribe/hushscribe/internal/testmodel"
 )
 
-// corpus finds ../shared/corpus (or $HUSHSCRIBE_CORPUS); tests that need it skip without it.
-func corpus(tb testing.TB) string {
-	tb.Helper()
-	if d := os.Getenv("HUSHSCRIBE_CORPUS"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		c := filepath.Join(d, "shared", "corpus")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-		if filepath.Dir(d) == d {
-			tb.Skip("no shared/corpus found above the repository (set HUSHSCRIBE_CORPUS)")
-		}
-	}
-}
+func corpus(tb testing.TB) string { return testcorpus.Dir(tb) }
 
 var modelOnce sync.Once
 var modelPath string

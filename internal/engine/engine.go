@@ -15,7 +15,7 @@
 // A small cgo shim (whisper.go, shim.c) calls whisper.h directly for what the bindings
 // (v0.0.0-20260227185758-9453b4b9be9b) cannot do:
 //   - Loading with context parameters: their Whisper_init always uses whisper_context_default_params
-//     (GPU and flash attention on, ignoring Config.UseGPU and Config.FlashAttention) and allocates a
+//     (GPU and flash attention on, ignoring Config.UseGPU and Config.NoFlashAttention) and allocates a
 //     default whisper_state; the engine calls whisper_init_from_file_with_params_no_state.
 //   - Per-call state: they have no whisper_init_state, whisper_free_state, whisper_full_with_state or
 //     *_from_state getters; their Whisper_full and getters use the context's single default state,
@@ -98,7 +98,9 @@ var (
 type Config struct {
 	Threads        int  // default threads per transcription; 0 = runtime.NumCPU()
 	UseGPU         bool // use a GPU backend when whisper.cpp was built with one
-	FlashAttention bool
+	// NoFlashAttention turns off flash attention, which whisper.cpp (and whisper-cli) use by default
+	// since 1.8: with it off a transcription needs about twice the memory and is slower.
+	NoFlashAttention bool
 }
 
 // ModelInfo describes a loaded model.

@@ -9,30 +9,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hushscribe/hushscribe/internal/testcorpus"
+
 	"github.com/hushscribe/hushscribe/internal/testmodel"
 )
 
-// corpusDir finds the shared test corpus: $HUSHSCRIBE_CORPUS, or a shared/corpus directory next to
-// one of the parent directories.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("HUSHSCRIBE_CORPUS"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		c := filepath.Join(d, "shared", "corpus")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-		if filepath.Dir(d) == d {
-			t.Skip("test corpus not found (set HUSHSCRIBE_CORPUS or provide ../shared/corpus)")
-		}
-	}
-}
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 // decodeWAV converts a corpus file to a 16 kHz mono 16-bit WAV in a temp dir with ffmpeg (test only)
 // and returns its path and samples read exactly as whisper-cli reads them (int16/32768).
@@ -91,7 +73,7 @@ func testEngine(t testing.TB, s testmodel.Shape) *Engine {
 	}
 	// One thread: with oversubscribed CPUs (CI, parallel test binaries) OpenMP spin barriers make
 	// several threads orders of magnitude slower.
-	e, err := Open(path, Config{Threads: 1, FlashAttention: true})
+	e, err := Open(path, Config{Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

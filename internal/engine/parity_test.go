@@ -17,7 +17,7 @@ import (
 const parityThreads = 1
 
 // cliFlags are the whisper-cli flags matching Options{Language: lang, Threads: parityThreads,
-// WordTimestamps: true} on an engine opened with Config{FlashAttention: true}: greedy (-bs 1), no
+// WordTimestamps: true} on an engine opened with the default Config (flash attention on, as in whisper-cli): greedy (-bs 1), no
 // temperature fallback (-nf), non-speech tokens suppressed (-sns), CPU (-ng), full JSON with
 // per-token data (-ojf, which also turns on token timestamps). Flash attention is on by default.
 func cliFlags(model, wav, lang, outBase string) []string {

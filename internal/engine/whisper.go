@@ -48,7 +48,7 @@ func loadModel(path string, cfg Config) (*model, error) {
 	// on) and allocates a default whisper_state nobody here would use, so the model is loaded here.
 	params := C.whisper_context_default_params()
 	params.use_gpu = C.bool(cfg.UseGPU)
-	params.flash_attn = C.bool(cfg.FlashAttention)
+	params.flash_attn = C.bool(!cfg.NoFlashAttention)
 	params.dtw_token_timestamps = false
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))

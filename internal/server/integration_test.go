@@ -12,33 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hushscribe/hushscribe/internal/testcorpus"
+
 	"github.com/hushscribe/hushscribe/internal/audio"
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/export"
 	"github.com/hushscribe/hushscribe/internal/testmodel"
 )
 
-// corpusDir finds the shared test corpus: $HUSHSCRIBE_CORPUS, or a shared/corpus directory in
-// this directory or one above it.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("HUSHSCRIBE_CORPUS"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		c := filepath.Join(d, "shared", "corpus")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			return c
-		}
-		if filepath.Dir(d) == d {
-			t.Skip("test corpus not found (set HUSHSCRIBE_CORPUS or provide shared/corpus beside the repository)")
-		}
-	}
-}
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 func corpusFile(t testing.TB, name string) []byte {
 	t.Helper()
