@@ -96,8 +96,8 @@ var (
 
 // Config configures how a model is loaded.
 type Config struct {
-	Threads        int  // default threads per transcription; 0 = runtime.NumCPU()
-	UseGPU         bool // use a GPU backend when whisper.cpp was built with one
+	Threads int  // default threads per transcription; 0 = runtime.NumCPU()
+	UseGPU  bool // use a GPU backend when whisper.cpp was built with one
 	// NoFlashAttention turns off flash attention, which whisper.cpp (and whisper-cli) use by default
 	// since 1.8: with it off a transcription needs about twice the memory and is slower.
 	NoFlashAttention bool
