@@ -11,6 +11,7 @@ pkgs=(
   chromium xvfb xauth imagemagick x11-utils               # tests: headless browser, real window + screenshot
   dbus-x11 gnome-keyring libsecret-tools                 # tests: a real Secret Service for go-keyring
   pulseaudio pulseaudio-utils                            # tests: a null sink + monitor for microphone capture
+  postgresql                                             # tests: the backup server's PostgreSQL store
 )
 if ! command -v dpkg-query >/dev/null; then
   echo "deps.sh: not a Debian-like system; install the equivalents of: ${pkgs[*]}" >&2

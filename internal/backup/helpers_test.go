@@ -1,0 +1,344 @@
+package backup
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hushscribe/hushscribe/internal/backupserver"
+	"github.com/hushscribe/hushscribe/internal/export"
+	"github.com/hushscribe/hushscribe/internal/keychain"
+	"github.com/hushscribe/hushscribe/internal/store"
+	"github.com/hushscribe/hushscribe/internal/transcript"
+	"github.com/hushscribe/hushscribe/internal/vault"
+)
+
+// testIterations is the PBKDF2 count of the tests (only test binaries accept it).
+const testIterations = 1000
+
+// testServer is a backup server on a loopback TLS port, storing in dir.
+type testServer struct {
+	url     string
+	certPEM []byte
+	pool    *x509.CertPool
+	dir     string
+	meta    *backupserver.SQLMeta
+	hs      *http.Server
+}
+
+func newTestServer(t *testing.T, opts ...func(*backupserver.Config)) *testServer {
+	t.Helper()
+	dir := t.TempDir()
+	meta, err := backupserver.OpenSQLite(context.Background(), filepath.Join(dir, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { meta.Close() })
+	blobs, err := backupserver.NewFileBlobs(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := backupserver.Config{Meta: meta, Blobs: blobs, Argon2: backupserver.TestingArgon2(), AuthPerMinute: 6000, AuthBurst: 1000}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv, err := backupserver.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM, err := backupserver.SelfSignedPEM(nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := srv.HTTPServer("", cert)
+	go hs.ServeTLS(ln, "", "")
+	t.Cleanup(func() { hs.Close() })
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	return &testServer{url: "https://" + ln.Addr().String(), certPEM: certPEM, pool: pool, dir: dir, meta: meta, hs: hs}
+}
+
+// objectCount counts the server's live objects.
+func (s *testServer) objectCount(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := s.meta.DB().QueryRow("SELECT COUNT(*) FROM objects WHERE deleted = 0").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// device is one client installation: a library, a keychain and a state file in its own folder.
+type device struct {
+	dir      string
+	lib      Library
+	keychain *keychain.Memory
+	client   *Client
+	rt       *flakyTransport
+}
+
+func newDevice(t *testing.T, srv *testServer, lib Library, dir string) *device {
+	t.Helper()
+	d := &device{dir: dir, lib: lib, keychain: &keychain.Memory{}}
+	d.rt = &flakyTransport{next: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.pool, MinVersion: tls.VersionTLS13}}}
+	t.Cleanup(d.rt.next.(*http.Transport).CloseIdleConnections)
+	c, err := New(lib, Config{
+		Server:     srv.url,
+		StatePath:  filepath.Join(dir, "backup-state.json"),
+		Keychain:   d.keychain,
+		HTTPClient: &http.Client{Transport: d.rt, Timeout: time.Minute},
+		DeviceName: filepath.Base(dir),
+		Iterations: testIterations,
+		WrapParams: vault.TestingParams(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.client = c
+	return d
+}
+
+func newMemDevice(t *testing.T, srv *testServer) *device {
+	return newDevice(t, srv, newMemLibrary(), t.TempDir())
+}
+
+func (d *device) sync(t *testing.T) Report {
+	t.Helper()
+	rep, err := d.client.Sync(context.Background())
+	if err != nil {
+		t.Fatalf("sync %s: %v (report %+v)", d.dir, err, rep)
+	}
+	return rep
+}
+
+// flakyTransport can fail requests: before sending them (failBefore), or after the server handled
+// them, dropping the answer (dropAfter), after a number of successful requests.
+type flakyTransport struct {
+	next       http.RoundTripper
+	mu         sync.Mutex
+	allow      int  // requests still let through when armed
+	armed      bool // failing is enabled
+	dropAnswer bool // fail after sending instead of before
+	offline    bool
+	requests   atomic.Int64
+}
+
+var errInjected = errors.New("injected network failure")
+
+func (f *flakyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.requests.Add(1)
+	f.mu.Lock()
+	fail := f.offline
+	if f.armed && !fail {
+		if f.allow > 0 {
+			f.allow--
+		} else {
+			fail = true
+			f.armed = false
+		}
+	}
+	drop := f.dropAnswer && !f.offline
+	f.mu.Unlock()
+	if fail && !drop {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, errInjected
+	}
+	resp, err := f.next.RoundTrip(r)
+	if fail && err == nil {
+		resp.Body.Close()
+		return nil, errInjected
+	}
+	return resp, err
+}
+
+// failAfter makes the request after n more succeed fail (once).
+func (f *flakyTransport) failAfter(n int, dropAnswer bool) {
+	f.mu.Lock()
+	f.allow, f.armed, f.dropAnswer = n, true, dropAnswer
+	f.mu.Unlock()
+}
+
+func (f *flakyTransport) setOffline(off bool) {
+	f.mu.Lock()
+	f.offline = off
+	f.mu.Unlock()
+}
+
+// memLibrary is an in-memory Library with the store's behaviour that sync relies on: Save sets
+// Updated, assigns missing ids, and (while locked) refuses Private transcripts.
+type memLibrary struct {
+	mu      sync.Mutex
+	docs    map[string][]byte // export JSON
+	updated map[string]time.Time
+	level   map[string]transcript.Level
+	locked  bool
+	tick    int64
+}
+
+func newMemLibrary() *memLibrary {
+	return &memLibrary{docs: map[string][]byte{}, updated: map[string]time.Time{}, level: map[string]transcript.Level{}}
+}
+
+func (m *memLibrary) List(ctx context.Context, f store.Filter) ([]store.Summary, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []store.Summary
+	for id := range m.docs {
+		out = append(out, store.Summary{ID: id, Updated: m.updated[id], Level: m.level[id], Locked: m.locked && m.level[id] == transcript.Private})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func (m *memLibrary) Get(ctx context.Context, id string) (*transcript.Transcript, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	doc, ok := m.docs[id]
+	if !ok {
+		return nil, fmt.Errorf("get %s: %w", id, store.ErrNotFound)
+	}
+	if m.locked && m.level[id] == transcript.Private {
+		return nil, store.ErrLocked
+	}
+	return export.Import(bytes.NewReader(doc))
+}
+
+func (m *memLibrary) Save(ctx context.Context, t *transcript.Transcript) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if t.Level == "" {
+		t.Level = transcript.Standard
+	}
+	if m.locked && (t.Level == transcript.Private || m.level[t.ID] == transcript.Private) {
+		return store.ErrLocked
+	}
+	if t.ID == "" {
+		m.tick++
+		t.ID = fmt.Sprintf("local-%d", m.tick)
+	}
+	var b bytes.Buffer
+	if err := export.Write(&b, t, export.JSON, export.Options{}); err != nil {
+		return err
+	}
+	m.tick++
+	m.docs[t.ID] = b.Bytes()
+	m.updated[t.ID] = time.Unix(1700000000, m.tick).UTC()
+	m.level[t.ID] = t.Level
+	return nil
+}
+
+func (m *memLibrary) Delete(ctx context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.docs[id]; !ok {
+		return fmt.Errorf("delete %s: %w", id, store.ErrNotFound)
+	}
+	delete(m.docs, id)
+	delete(m.updated, id)
+	delete(m.level, id)
+	return nil
+}
+
+func (m *memLibrary) setLocked(b bool) {
+	m.mu.Lock()
+	m.locked = b
+	m.mu.Unlock()
+}
+
+// sample returns a transcript with distinctive words, a speaker name and timestamps.
+func sample(id, title string, words ...string) *transcript.Transcript {
+	t := &transcript.Transcript{
+		ID: id, Title: title, SourceName: "meeting-" + id + ".wav", Duration: 90 * time.Second, Language: "en",
+		Created:  time.Date(2024, 5, 1, 9, 30, 0, 0, time.UTC),
+		Speakers: []transcript.Speaker{{ID: "S1", Name: "Bartholomew Quincey"}},
+	}
+	for i, w := range words {
+		t.Segments = append(t.Segments, transcript.Segment{
+			Start: time.Duration(i) * time.Second, End: time.Duration(i+1) * time.Second, Text: w, Speaker: "S1",
+			Words: []transcript.Word{{Start: time.Duration(i) * time.Second, End: time.Duration(i)*time.Second + 500*time.Millisecond, Text: w, Probability: 0.9}},
+		})
+	}
+	return t
+}
+
+// contents returns each transcript's canonical export by id, for comparing two libraries.
+func contents(t *testing.T, lib Library) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	sums, err := lib.List(ctx, store.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, s := range sums {
+		tr, err := lib.Get(ctx, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := canonicalExport(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[s.ID] = string(data)
+	}
+	return out
+}
+
+func mustSave(t *testing.T, lib Library, tr *transcript.Transcript) {
+	t.Helper()
+	if err := lib.Save(context.Background(), tr); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustGet(t *testing.T, lib Library, id string) *transcript.Transcript {
+	t.Helper()
+	tr, err := lib.Get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("get %s: %v", id, err)
+	}
+	return tr
+}
+
+func equalLibraries(t *testing.T, a, b Library) {
+	t.Helper()
+	ca, cb := contents(t, a), contents(t, b)
+	if len(ca) != len(cb) {
+		t.Fatalf("libraries differ: %d vs %d transcripts\n%v\n%v", len(ca), len(cb), keys(ca), keys(cb))
+	}
+	for id, doc := range ca {
+		if cb[id] != doc {
+			t.Fatalf("transcript %s differs:\n%s\n%s", id, doc, cb[id])
+		}
+	}
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,519 @@
+package backup
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/hushscribe/hushscribe/internal/backupserver/api"
+	"github.com/hushscribe/hushscribe/internal/export"
+	"github.com/hushscribe/hushscribe/internal/store"
+	"github.com/hushscribe/hushscribe/internal/transcript"
+	"github.com/hushscribe/hushscribe/internal/vault"
+)
+
+// Report counts what a Sync did.
+type Report struct {
+	Pushed        int // transcripts uploaded (new or edited)
+	Pulled        int // transcripts written into the library from other devices
+	DeletedLocal  int // transcripts deleted locally because another device deleted them
+	DeletedRemote int // objects deleted on the server because they were deleted here
+	Conflicts     int // transcripts changed on both sides; the local version was kept as a copy
+	// Skipped counts Private transcripts left for a later Sync because the library is locked.
+	Skipped int
+	// Damaged counts server objects that failed to decrypt or verify; they are left alone.
+	Damaged int
+}
+
+// ConflictSuffix is appended to the title of the local version of a transcript changed on two
+// devices at once; that copy gets its own id.
+const ConflictSuffix = " (conflict copy)"
+
+// errDeferred stops the pull at a change that needs the library unlocked.
+var errDeferred = errors.New("needs the library unlocked")
+
+type syncer struct {
+	c     *Client
+	st    *state
+	r     *remote
+	dek   *vault.Key
+	idKey []byte
+	rep   Report
+	sums  map[string]store.Summary
+}
+
+// Sync pulls the other devices' changes into the library and pushes this library's changes to the
+// server. It returns ErrNotEnabled if backup is off, ErrSignedOut if the session ended, and an
+// error wrapping ErrOffline if the server cannot be reached; in every case the progress made so far
+// is kept and the next Sync resumes from there.
+func (c *Client) Sync(ctx context.Context) (Report, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, token, dek, err := c.session()
+	if err != nil {
+		return Report{}, err
+	}
+	defer dek.Destroy()
+	idKey, err := objectIDKey(dek)
+	if err != nil {
+		return Report{}, err
+	}
+	s := &syncer{c: c, st: st, r: c.remote(token), dek: dek, idKey: idKey}
+	if err := s.run(ctx); err != nil {
+		return s.rep, fmt.Errorf("backup: sync: %w", err)
+	}
+	return s.rep, nil
+}
+
+func (s *syncer) save() error { return s.st.save(s.c.cfg.StatePath) }
+
+func (s *syncer) list(ctx context.Context) error {
+	sums, err := s.c.lib.List(ctx, store.Filter{})
+	if err != nil {
+		return fmt.Errorf("list library: %w", err)
+	}
+	s.sums = make(map[string]store.Summary, len(sums))
+	for _, sum := range sums {
+		s.sums[sum.ID] = sum
+	}
+	return nil
+}
+
+func (s *syncer) run(ctx context.Context) error {
+	if err := s.list(ctx); err != nil {
+		return err
+	}
+	if err := s.pull(ctx); err != nil {
+		return err
+	}
+	// Pushing can create conflict copies, which are pushed by a second round.
+	for round := 0; round < 3; round++ {
+		if err := s.list(ctx); err != nil {
+			return err
+		}
+		before := s.rep.Conflicts
+		if err := s.push(ctx); err != nil {
+			return err
+		}
+		if err := s.pushDeletions(ctx); err != nil {
+			return err
+		}
+		if s.rep.Conflicts == before {
+			break
+		}
+	}
+	s.st.LastSync = time.Now().UTC()
+	return s.save()
+}
+
+// canonicalExport returns the transcript's JSON export in a canonical form, so that the same
+// content always hashes the same whatever the library's representation (time zone of Created,
+// nil or empty lists).
+func canonicalExport(t *transcript.Transcript) ([]byte, error) {
+	c := *t
+	c.Created = c.Created.UTC()
+	if c.Level == "" {
+		c.Level = transcript.Standard
+	}
+	if len(c.Speakers) == 0 {
+		c.Speakers = nil
+	}
+	if len(c.Segments) == 0 {
+		c.Segments = nil
+	} else {
+		segs := make([]transcript.Segment, len(c.Segments))
+		copy(segs, c.Segments)
+		for i := range segs {
+			if len(segs[i].Words) == 0 {
+				segs[i].Words = nil
+			}
+		}
+		c.Segments = segs
+	}
+	var b bytes.Buffer
+	if err := export.Write(&b, &c, export.JSON, export.Options{}); err != nil {
+		return nil, fmt.Errorf("export %s: %w", t.ID, err)
+	}
+	return b.Bytes(), nil
+}
+
+func hashOf(data []byte) string {
+	h := sha256.Sum256(data)
+	return hex.EncodeToString(h[:])
+}
+
+// local reads a local transcript and its canonical export. The bool is false if it does not exist.
+func (s *syncer) local(ctx context.Context, id string) (*transcript.Transcript, []byte, bool, error) {
+	if _, ok := s.sums[id]; !ok {
+		return nil, nil, false, nil
+	}
+	t, err := s.c.lib.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, false, nil
+	}
+	if errors.Is(err, store.ErrLocked) {
+		return nil, nil, false, errDeferred
+	}
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("read %s: %w", id, err)
+	}
+	data, err := canonicalExport(t)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return t, data, true, nil
+}
+
+// unchanged reports, without reading the transcript, whether it is as it was at the last sync.
+func (s *syncer) unchanged(id string, e *entry) bool {
+	sum, ok := s.sums[id]
+	return ok && e != nil && e.LocalHash != "" && !e.LocalUpdated.IsZero() && sum.Updated.Equal(e.LocalUpdated)
+}
+
+// saveLocal writes a transcript into the library and returns the entry describing it. The entry
+// records the hash of what was saved (not of a re-read, which could include an edit made in
+// between); LocalUpdated stays unknown, so the next push compares the content once.
+func (s *syncer) saveLocal(ctx context.Context, t *transcript.Transcript, object string, version int64) (*entry, error) {
+	data, err := canonicalExport(t)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.c.lib.Save(ctx, t); errors.Is(err, store.ErrLocked) {
+		return nil, errDeferred
+	} else if err != nil {
+		return nil, fmt.Errorf("save %s: %w", t.ID, err)
+	}
+	return &entry{Object: object, Version: version, LocalHash: hashOf(data)}, nil
+}
+
+// keepBoth saves the local version of a transcript that also changed on the server as a copy
+// with a new id (derived from the original id and the content, so that repeating it after an
+// interruption makes no second copy).
+func (s *syncer) keepBoth(ctx context.Context, lt *transcript.Transcript, localHash string) error {
+	h := sha256.Sum256([]byte("conflict\x00" + lt.ID + "\x00" + localHash))
+	cp := *lt
+	cp.ID = hex.EncodeToString(h[:16])
+	cp.Title += ConflictSuffix
+	if err := s.c.lib.Save(ctx, &cp); errors.Is(err, store.ErrLocked) {
+		return errDeferred
+	} else if err != nil {
+		return fmt.Errorf("save conflict copy of %s: %w", lt.ID, err)
+	}
+	s.rep.Conflicts++
+	return nil
+}
+
+// download fetches, verifies and decrypts an object.
+func (s *syncer) download(ctx context.Context, object string) (*transcript.Transcript, []byte, int64, error) {
+	env, version, err := s.r.get(ctx, object)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	plain, err := s.dek.Open(env, objectAD(object, version))
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("%w: object %s v%d: %v", ErrTampered, object, version, err)
+	}
+	t, err := export.Import(bytes.NewReader(plain))
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("%w: object %s: %v", ErrTampered, object, err)
+	}
+	if t.ID == "" || objectID(s.idKey, t.ID) != object {
+		return nil, nil, 0, fmt.Errorf("%w: object %s holds another transcript", ErrTampered, object)
+	}
+	data, err := canonicalExport(t)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return t, data, version, nil
+}
+
+// pull applies the server's change feed from the saved cursor on.
+func (s *syncer) pull(ctx context.Context) error {
+	for {
+		page, err := s.r.changes(ctx, s.st.Cursor)
+		if err != nil {
+			return fmt.Errorf("list changes: %w", err)
+		}
+		for _, ch := range page.Changes {
+			err := s.applyRemote(ctx, ch)
+			if errors.Is(err, errDeferred) {
+				s.rep.Skipped++
+				return s.save() // resume at this change next time
+			}
+			if err != nil {
+				return err
+			}
+			s.st.Cursor = strconv.FormatInt(ch.Seq, 10)
+			if err := s.save(); err != nil {
+				return err
+			}
+		}
+		s.st.Cursor = page.Cursor
+		if err := s.save(); err != nil {
+			return err
+		}
+		if !page.More || len(page.Changes) == 0 {
+			return nil
+		}
+	}
+}
+
+// entryByObject finds the transcript an object belongs to.
+func (s *syncer) entryByObject(object string) (string, *entry) {
+	for id, e := range s.st.Entries {
+		if e.Object == object {
+			return id, e
+		}
+	}
+	return "", nil
+}
+
+func (s *syncer) applyRemote(ctx context.Context, ch api.Object) error {
+	id, e := s.entryByObject(ch.ID)
+	if e != nil && e.Version >= ch.Version {
+		return nil // already known (our own upload, or seen before an interruption)
+	}
+	if ch.Deleted {
+		if e == nil {
+			return nil
+		}
+		if s.unchanged(id, e) {
+			return s.deleteLocal(ctx, id)
+		}
+		_, data, exists, err := s.local(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !exists:
+			delete(s.st.Entries, id)
+		case hashOf(data) == e.LocalHash:
+			return s.deleteLocal(ctx, id)
+		default:
+			// Edited here, deleted there: keep the edit; the push revives the object.
+			e.Version, e.LocalHash, e.LocalUpdated = ch.Version, "", time.Time{}
+		}
+		return nil
+	}
+
+	t, remoteData, version, err := s.download(ctx, ch.ID)
+	if errors.Is(err, errObjectGone) {
+		return nil // replaced or deleted since; a later change in the feed says how
+	}
+	if errors.Is(err, ErrTampered) {
+		s.rep.Damaged++
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	id = t.ID
+	e = s.st.Entries[id]
+	rh := hashOf(remoteData)
+	if s.unchanged(id, e) {
+		ne, err := s.saveLocal(ctx, t, ch.ID, version)
+		if err != nil {
+			return err
+		}
+		s.st.Entries[id] = ne
+		s.rep.Pulled++
+		return nil
+	}
+	lt, localData, exists, err := s.local(ctx, id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !exists && e != nil:
+		// Deleted here, edited there: the edit wins; bring it back.
+		fallthrough
+	case !exists:
+		ne, err := s.saveLocal(ctx, t, ch.ID, version)
+		if err != nil {
+			return err
+		}
+		s.st.Entries[id] = ne
+		s.rep.Pulled++
+	case hashOf(localData) == rh:
+		// Same content on both sides (an upload whose answer was lost, or a restore onto a library
+		// that has it): just record it.
+		s.st.Entries[id] = &entry{Object: ch.ID, Version: version, LocalHash: rh, LocalUpdated: s.sums[id].Updated}
+	case e != nil && hashOf(localData) == e.LocalHash:
+		// Unchanged here (its Updated time moved, not its content): take the remote version.
+		ne, err := s.saveLocal(ctx, t, ch.ID, version)
+		if err != nil {
+			return err
+		}
+		s.st.Entries[id] = ne
+		s.rep.Pulled++
+	default:
+		// Changed on both sides: keep both.
+		if err := s.keepBoth(ctx, lt, hashOf(localData)); err != nil {
+			return err
+		}
+		ne, err := s.saveLocal(ctx, t, ch.ID, version)
+		if err != nil {
+			return err
+		}
+		s.st.Entries[id] = ne
+		s.rep.Pulled++
+	}
+	return nil
+}
+
+func (s *syncer) deleteLocal(ctx context.Context, id string) error {
+	if err := s.c.lib.Delete(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("delete %s: %w", id, err)
+	}
+	delete(s.st.Entries, id)
+	delete(s.sums, id)
+	s.rep.DeletedLocal++
+	return nil
+}
+
+// push uploads every local transcript that is new or changed since the last sync.
+func (s *syncer) push(ctx context.Context) error {
+	ids := make([]string, 0, len(s.sums))
+	for id := range s.sums {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		e := s.st.Entries[id]
+		if s.unchanged(id, e) {
+			continue
+		}
+		t, data, exists, err := s.local(ctx, id)
+		if errors.Is(err, errDeferred) {
+			s.rep.Skipped++
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !exists {
+			continue
+		}
+		lh := hashOf(data)
+		if e != nil && e.LocalHash == lh {
+			e.LocalUpdated = s.sums[id].Updated
+			if err := s.save(); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.upload(ctx, t, data, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// upload sends one transcript as the next version of its object.
+func (s *syncer) upload(ctx context.Context, t *transcript.Transcript, data []byte, e *entry) error {
+	object := objectID(s.idKey, t.ID)
+	var base int64
+	if e != nil {
+		base = e.Version
+	}
+	lh := hashOf(data)
+	for attempt := 0; attempt < 3; attempt++ {
+		env, err := s.dek.Seal(data, objectAD(object, base+1))
+		if err != nil {
+			return fmt.Errorf("encrypt %s: %w", t.ID, err)
+		}
+		o, err := s.r.put(ctx, object, base, env)
+		var conflict *conflictError
+		if errors.As(err, &conflict) {
+			// Someone else wrote a version since (or our own upload's answer was lost).
+			rt, remoteData, version, gerr := s.download(ctx, object)
+			switch {
+			case errors.Is(gerr, errObjectGone):
+				base = conflict.current // a tombstone: revive it
+				continue
+			case errors.Is(gerr, ErrTampered):
+				s.rep.Damaged++ // replace the damaged version with ours
+				base = conflict.current
+				continue
+			case gerr != nil:
+				return gerr
+			case hashOf(remoteData) == lh:
+				s.st.Entries[t.ID] = &entry{Object: object, Version: version, LocalHash: lh, LocalUpdated: s.sums[t.ID].Updated}
+				return s.save()
+			}
+			if err := s.keepBoth(ctx, t, lh); err != nil {
+				return err
+			}
+			ne, err := s.saveLocal(ctx, rt, object, version)
+			if err != nil {
+				return err
+			}
+			s.st.Entries[t.ID] = ne
+			s.rep.Pulled++
+			return s.save()
+		}
+		if err != nil {
+			return fmt.Errorf("upload %s: %w", t.ID, err)
+		}
+		s.st.Entries[t.ID] = &entry{Object: object, Version: o.Version, LocalHash: lh, LocalUpdated: s.sums[t.ID].Updated}
+		s.rep.Pushed++
+		return s.save()
+	}
+	return fmt.Errorf("upload %s: the object keeps changing", t.ID)
+}
+
+// pushDeletions deletes on the server the objects of transcripts deleted here.
+func (s *syncer) pushDeletions(ctx context.Context) error {
+	var ids []string
+	for id := range s.st.Entries {
+		if _, ok := s.sums[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		e := s.st.Entries[id]
+		_, err := s.r.del(ctx, e.Object, e.Version)
+		var conflict *conflictError
+		switch {
+		case err == nil:
+			s.rep.DeletedRemote++
+			delete(s.st.Entries, id)
+		case errors.Is(err, errObjectGone):
+			delete(s.st.Entries, id)
+		case errors.As(err, &conflict):
+			// Edited on another device since: the edit wins over the deletion; bring it back.
+			t, _, version, gerr := s.download(ctx, e.Object)
+			if errors.Is(gerr, errObjectGone) {
+				delete(s.st.Entries, id)
+				break
+			}
+			if gerr != nil {
+				return gerr
+			}
+			ne, err := s.saveLocal(ctx, t, e.Object, version)
+			if errors.Is(err, errDeferred) {
+				s.rep.Skipped++
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			s.st.Entries[id] = ne
+			s.rep.Pulled++
+			s.rep.Conflicts++
+		default:
+			return fmt.Errorf("delete %s: %w", id, err)
+		}
+		if err := s.save(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
