@@ -32,6 +32,7 @@ const (
 	EventSettings       = "settings"        // payload Settings
 	EventDataDeleted    = "data:deleted"    // payload nil: everything was wiped
 	EventFilesRequested = "files:requested" // payload []string: files passed on the command line
+	EventBackup         = "backup"          // payload BackupStatus: cloud backup state or sync progress
 )
 
 // Unbound names the exported methods of App that are not for the page: the Wails lifecycle hooks.
@@ -39,10 +40,10 @@ const (
 var Unbound = []string{"Startup", "Shutdown"}
 
 // EventPayloads are values of the types sent as event payloads, for the page's type declarations.
-var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}}
+var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}, BackupStatus{}}
 
 // Deps are the App's collaborators. Library, Runtime and Settings are required; a nil Engines,
-// Decoder, Models, Exporter or Wiper makes the methods that need it fail with ErrUnavailable.
+// Decoder, Models, Exporter, Wiper or Backup makes the methods that need it fail with ErrUnavailable.
 type Deps struct {
 	Library  Library
 	Vault    Vault
@@ -51,6 +52,7 @@ type Deps struct {
 	Decoder  Decoder
 	Exporter Exporter
 	Wiper    Wiper
+	Backup   Backup
 	Runtime  Runtime
 	Settings *SettingsFile
 
@@ -68,6 +70,11 @@ type Deps struct {
 	DataDir string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+
+	// BackupInterval is how often cloud backup syncs while on (default DefaultBackupInterval);
+	// BackupDebounce is how long after the last library change it syncs (DefaultBackupDebounce).
+	BackupInterval time.Duration
+	BackupDebounce time.Duration
 }
 
 // App is the desktop app's Go side. Create it with New, then call Startup before use and Shutdown
@@ -83,6 +90,7 @@ type App struct {
 	jobs    *queue
 	engines *enginePool
 	dl      map[string]context.CancelFunc // model downloads in flight
+	bk      *backupRunner
 	wg      sync.WaitGroup
 }
 
@@ -108,7 +116,13 @@ func New(d Deps) (*App, error) {
 	if d.Backend == "" {
 		d.Backend = "cpu"
 	}
-	a := &App{d: d, dl: map[string]context.CancelFunc{}}
+	if d.BackupInterval <= 0 {
+		d.BackupInterval = DefaultBackupInterval
+	}
+	if d.BackupDebounce <= 0 {
+		d.BackupDebounce = DefaultBackupDebounce
+	}
+	a := &App{d: d, dl: map[string]context.CancelFunc{}, bk: newBackupRunner()}
 	a.jobs = newQueue(d.Now)
 	a.engines = newEnginePool(d.Engines)
 	a.media = &mediaHandler{sources: d.Sources}
@@ -136,6 +150,13 @@ func (a *App) Startup(ctx context.Context) {
 			a.worker(a.ctx)
 		}()
 	}
+	if a.d.Backup != nil {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			a.backupLoop(a.ctx)
+		}()
+	}
 }
 
 // Shutdown cancels running jobs and downloads, waits for the workers and closes the engines. Pass
@@ -157,8 +178,14 @@ func (a *App) Shutdown(ctx context.Context) {
 // function, not a method, so that it is not bound to the page.
 func MediaHandler(a *App) http.Handler { return a.media }
 
-// emit sends an event; a Runtime without a window drops it.
-func (a *App) emit(name string, data any) { a.d.Runtime.Emit(name, data) }
+// emit sends an event; a Runtime without a window drops it. A library change also schedules a
+// cloud backup sync.
+func (a *App) emit(name string, data any) {
+	a.d.Runtime.Emit(name, data)
+	if name == EventLibrary {
+		a.backupChanged()
+	}
+}
 
 // background returns the context long work runs under.
 func (a *App) background() context.Context {

@@ -187,3 +187,64 @@ type ExportOptions struct {
 type Wiper interface {
 	Wipe(ctx context.Context) error
 }
+
+// Backup is the opt-in, end-to-end encrypted cloud backup of the library (internal/backup). It is
+// off until SignUp or SignIn succeeds. Its errors wrap ErrOffline, ErrSignedOut, ErrWrongPass,
+// ErrAccountExists, ErrTryLater, ErrBackupOff or ErrInvalid where they apply.
+type Backup interface {
+	// Info reports the local state; it does not contact the server.
+	Info(ctx context.Context) (BackupInfo, error)
+	// SignUp creates an account on acct.Server and turns backup on.
+	SignUp(ctx context.Context, acct BackupAccount) error
+	// SignIn signs in to an existing account and turns backup on; on a new device the next Sync
+	// restores the library.
+	SignIn(ctx context.Context, acct BackupAccount) error
+	// Sync pulls other devices' changes and pushes this library's.
+	Sync(ctx context.Context) (BackupReport, error)
+	// SignOut turns backup off on this device; the backup and the local library stay.
+	SignOut(ctx context.Context) error
+	// DeleteAccount deletes the account and its backup from the server and turns backup off.
+	DeleteAccount(ctx context.Context, password string) error
+	// Devices lists the devices signed in to the account.
+	Devices(ctx context.Context) ([]BackupDevice, error)
+}
+
+// BackupAccount is what the user types to sign up or sign in.
+type BackupAccount struct {
+	Server string `json:"server"` // https:// base URL
+	// Fingerprint pins the server's certificate (hex SHA-256, colons allowed) instead of trusting
+	// the system's certificate authorities; for self-signed servers. "" uses the system roots.
+	Fingerprint string `json:"fingerprint"`
+	Email       string `json:"email"`
+	Password    string `json:"password"`
+}
+
+// BackupInfo is the backup's local state.
+type BackupInfo struct {
+	Enabled     bool      `json:"enabled"`
+	Server      string    `json:"server"`
+	Fingerprint string    `json:"fingerprint"`
+	Email       string    `json:"email"`
+	DeviceID    string    `json:"deviceId"`
+	LastSync    time.Time `json:"lastSync"`
+}
+
+// BackupReport counts what one sync did.
+type BackupReport struct {
+	Pushed        int `json:"pushed"`
+	Pulled        int `json:"pulled"`
+	DeletedLocal  int `json:"deletedLocal"`
+	DeletedRemote int `json:"deletedRemote"`
+	Conflicts     int `json:"conflicts"`
+	Skipped       int `json:"skipped"` // Private transcripts left for later: the vault is locked
+	Damaged       int `json:"damaged"` // server objects that failed to decrypt
+}
+
+// BackupDevice is one device signed in to the backup account.
+type BackupDevice struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Created  time.Time `json:"created"`
+	LastSeen time.Time `json:"lastSeen"`
+	Current  bool      `json:"current"`
+}

@@ -20,6 +20,13 @@ var (
 	ErrUnavailable  = errors.New("not available in this build")
 	ErrInvalid      = errors.New("invalid request")
 	ErrConfirmation = errors.New("confirmation text does not match")
+
+	// Cloud backup.
+	ErrBackupOff     = errors.New("cloud backup is off")
+	ErrOffline       = errors.New("the backup server cannot be reached; nothing is lost, sync again later")
+	ErrSignedOut     = errors.New("signed out of cloud backup; sign in again")
+	ErrAccountExists = errors.New("an account with this email exists; sign in instead")
+	ErrTryLater      = errors.New("too many attempts; try again later")
 )
 
 // ErrorKind is a short, stable name for an error's cause, for the window to pick an icon or hint.

@@ -202,6 +202,7 @@ func (a *App) DeleteAllData(confirm string) error {
 	}
 	a.d.Sources.Reset()
 	_, _ = a.ClearFinished()
+	a.resetBackup()
 	a.emit(EventDataDeleted, nil)
 	return nil
 }

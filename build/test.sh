@@ -26,6 +26,9 @@ step "go test" go test -tags "$HUSHSCRIBE_GO_TAGS" -count=1 -timeout 40m ${GOTES
 if [ -f internal/keychain/testdata/run-real.sh ]; then
   step "keychain (real Secret Service)" bash internal/keychain/testdata/run-real.sh
 fi
+if [ -f internal/tray/testdata/run-tray-test.sh ]; then
+  step "tray (D-Bus session + Xvfb)" sh internal/tray/testdata/run-tray-test.sh -tags "$HUSHSCRIBE_GO_TAGS"
+fi
 if [ -f frontend/package.json ]; then
   step "frontend build" build/frontend.sh build
   step "frontend type check" build/frontend.sh check

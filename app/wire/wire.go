@@ -1,6 +1,7 @@
 // Package wire builds the desktop app's real dependencies (the SQLite library and its vault, the
-// model manager, whisper.cpp, the audio decoder, the exporters and the wiper) and adapts them to the
-// interfaces package app consumes. The desktop binary and the e2e dev server both use it.
+// model manager, whisper.cpp, the audio decoder, the exporters, the wiper and the opt-in cloud
+// backup client) and adapts them to the interfaces package app consumes. The desktop binary and the
+// e2e dev server both use it.
 //
 // The library needs go-sqlite3 with FTS5: build with -tags sqlite_fts5.
 package wire
@@ -39,6 +40,8 @@ type Config struct {
 	Backend string
 	Version string
 	Workers int
+	// Backup tunes the opt-in cloud backup client (tests lower its key derivation cost).
+	Backup BackupOptions
 }
 
 // Keychain is the OS credential store: what the library remembers keys in and what the wiper clears.
@@ -86,6 +89,7 @@ func Open(cfg Config) (*Backend, error) {
 		Decoder:  decoder{ffmpeg: cfg.FFmpegPath},
 		Exporter: exporter{},
 		Wiper:    &wiper{cfg: cfg, lib: lib},
+		Backup:   newCloudBackup(cfg, lib),
 		Runtime:  cfg.Runtime,
 		Settings: app.NewSettingsFile(cfg.Dirs.Settings),
 		Sources:  app.NewSourceIndex(filepath.Join(cfg.Dirs.Root, "sources.json")),

@@ -40,7 +40,7 @@ function devBinary() {
   return bin;
 }
 
-let server, url, home, browser, page;
+let server, url, home, browser, page, backupServer;
 const corpus = corpusDir();
 
 async function startServer() {
@@ -48,7 +48,7 @@ async function startServer() {
   home = path.join(tmp, "home");
   const env = { ...process.env };
   // The dev server finds whisper.cpp's libraries through the rpath build/whisper.sh set up.
-  server = spawn(bin, ["-testmodel", "-home", home, "-dist", path.join(repo, "frontend", "dist")], {
+  server = spawn(bin, ["-testmodel", "-backupserver", "-home", home, "-dist", path.join(repo, "frontend", "dist")], {
     cwd: repo,
     env,
     stdio: ["ignore", "pipe", "inherit"],
@@ -59,6 +59,8 @@ async function startServer() {
     server.stdout.on("data", (d) => {
       out += d;
       const m = /listening on (\S+)/.exec(out);
+      const b = /backup server (\S+) fingerprint ([0-9a-f]{64})/.exec(out);
+      if (b) backupServer = { url: b[1], fingerprint: b[2] };
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);
@@ -260,5 +262,37 @@ describe("desktop page against the real backend", () => {
     await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
     await page.locator(`${tid("segment")}[data-index="2999"]`).waitFor();
     assert.ok((await page.locator(tid("segment")).count()) < 80);
+  });
+
+  test("cloud backup: sign up in Settings, sync, see the status", async () => {
+    assert.ok(backupServer, "the dev server printed no backup server");
+    await page.locator(tid("nav-settings")).click();
+    const toggle = page.locator(tid("cloud-backup"));
+    assert.equal(await toggle.isChecked(), false, "cloud backup must be off by default");
+    await toggle.check();
+    await page.waitForFunction(async () => (await window.go.app.App.GetSettings()).cloudBackup === true);
+    await page.locator(tid("backup-server")).fill(backupServer.url);
+    await page.locator(tid("backup-fingerprint")).fill(backupServer.fingerprint.toUpperCase().match(/../g).join(":"));
+    await page.locator(tid("backup-email")).fill("alice@example.org");
+    await page.locator(tid("backup-password")).fill("correct horse battery staple");
+    await page.locator(tid("backup-signup")).click();
+    // The first sync runs by itself and uploads the library.
+    await page.locator(`${tid("backup-report")}:has-text("uploaded")`).waitFor({ timeout: 60_000 });
+    const entries = await call("ListTranscripts", { text: "", language: "", level: "", from: "", to: "", limit: 0 });
+    const st = await call("BackupStatus");
+    assert.ok(st.enabled && st.email === "alice@example.org" && !st.lastError, JSON.stringify(st));
+    assert.ok(st.lastReport.pushed + st.lastReport.skipped === entries.length, JSON.stringify(st.lastReport));
+    await page.locator(`${tid("backup-devices")}:has-text("this device")`).waitFor();
+    // Sync now: nothing left to do.
+    await page.locator(tid("backup-sync")).click();
+    await page.locator(`${tid("backup-report")}:has-text("up to date")`).waitFor();
+    await page.locator(`${tid("backup-state")}:has-text("Last synced")`).waitFor();
+    // Sign out: backup off again, the library stays.
+    await page.locator(tid("backup-signout")).click();
+    await page.waitForFunction(async () => (await window.go.app.App.GetSettings()).cloudBackup === false);
+    await page.locator(tid("backup-status")).waitFor({ state: "detached" });
+    assert.equal(await toggle.isChecked(), false);
+    assert.equal((await call("BackupStatus")).enabled, false);
+    assert.equal((await call("ListTranscripts", { text: "", language: "", level: "", from: "", to: "", limit: 0 })).length, entries.length);
   });
 });

@@ -1,4 +1,45 @@
 export namespace app {
+	export interface BackupAccount {
+	    server: string;
+	    fingerprint: string;
+	    email: string;
+	    password: string;
+	}
+	
+	export interface BackupDevice {
+	    id: string;
+	    name: string;
+	    created: string;
+	    lastSeen: string;
+	    current: boolean;
+	}
+	
+	export interface BackupReport {
+	    pushed: number;
+	    pulled: number;
+	    deletedLocal: number;
+	    deletedRemote: number;
+	    conflicts: number;
+	    skipped: number;
+	    damaged: number;
+	}
+	
+	export interface BackupStatus {
+	    available: boolean;
+	    enabled: boolean;
+	    server: string;
+	    fingerprint: string;
+	    email: string;
+	    deviceId: string;
+	    lastSync: string;
+	    syncing: boolean;
+	    lastReport: app.BackupReport;
+	    lastError: string;
+	    offline: boolean;
+	    signedOut: boolean;
+	    lastTry: string;
+	}
+	
 	export interface Entry {
 	    id: string;
 	    title: string;

@@ -1,11 +1,14 @@
 // Command hushscribe-dev serves the desktop app's page to a browser for end-to-end tests and
 // front-end work (see package devserver). It prints "listening on URL" once ready.
 //
-//	hushscribe-dev [-addr 127.0.0.1:0] [-dist frontend/dist] [-home DIR] [-fake] [-testmodel]
+//	hushscribe-dev [-addr 127.0.0.1:0] [-dist frontend/dist] [-home DIR] [-fake] [-testmodel] [-backupserver]
 //
 // By default it runs the real backend (library, vault, engine, exporters) in -home, a fresh
 // temporary folder unless given. -testmodel installs a small generated model so transcription works
 // without a download; -fake runs on in-memory fakes instead (no model, no cgo needed at run time).
+// -backupserver also starts a throwaway cloud backup server on loopback (internal/backupserver,
+// self-signed) and prints "backup server URL fingerprint FP" before "listening on", so that a test can
+// sign in to it from Settings.
 package main
 
 import (
@@ -22,6 +25,7 @@ import (
 	"github.com/hushscribe/hushscribe/app"
 	"github.com/hushscribe/hushscribe/app/apptest"
 	"github.com/hushscribe/hushscribe/app/devserver"
+	"github.com/hushscribe/hushscribe/internal/backupserver/backuptest"
 )
 
 func main() {
@@ -37,6 +41,7 @@ func run() error {
 	home := flag.String("home", "", "data folder (default: a new temporary folder, removed at exit)")
 	fake := flag.Bool("fake", false, "use in-memory fakes instead of the real backend")
 	testModel := flag.Bool("testmodel", false, "install a small generated test model")
+	backupServer := flag.Bool("backupserver", false, "start a throwaway backup server on loopback")
 	flag.Parse()
 
 	if *home == "" {
@@ -46,6 +51,18 @@ func run() error {
 		}
 		defer os.RemoveAll(dir)
 		*home = dir
+	}
+	if *backupServer {
+		dir := filepath.Join(*home, "backupd")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		bs, err := backuptest.Serve(dir)
+		if err != nil {
+			return err
+		}
+		defer bs.Close()
+		fmt.Printf("backup server %s fingerprint %s\n", bs.URL, bs.Fingerprint)
 	}
 	rt := devserver.NewRuntime()
 	var (
@@ -87,6 +104,7 @@ func run() error {
 func fakeApp(rt *devserver.Runtime, home string) (*app.App, error) {
 	lib := apptest.NewLibrary()
 	return app.New(app.Deps{
+		Backup:   apptest.NewBackup(apptest.NewBackupServer(), lib, "dev"),
 		Library:  lib,
 		Vault:    lib,
 		Wiper:    lib,

@@ -9,6 +9,7 @@ import (
 	"github.com/hushscribe/hushscribe/app"
 	"github.com/hushscribe/hushscribe/app/devserver"
 	"github.com/hushscribe/hushscribe/app/wire"
+	"github.com/hushscribe/hushscribe/internal/backup"
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/paths"
 	"github.com/hushscribe/hushscribe/internal/testmodel"
@@ -21,6 +22,8 @@ func realApp(rt *devserver.Runtime, home string, testModel bool) (*app.App, func
 		Runtime:  rt,
 		Keychain: &keychain.Memory{},
 		Version:  "dev",
+		// The lowest key derivation cost a non-test binary accepts: quick sign-ins in tests.
+		Backup: wire.BackupOptions{Iterations: backup.MinIterations, DeviceName: "hushscribe-dev"},
 	})
 	if err != nil {
 		return nil, nil, err

@@ -17,6 +17,10 @@ export type Format = app.Format;
 export type FormatOption = app.FormatOption;
 export type ExportOptions = app.ExportOptions;
 export type SystemInfo = app.SystemInfo;
+export type BackupStatus = app.BackupStatus;
+export type BackupAccount = app.BackupAccount;
+export type BackupDevice = app.BackupDevice;
+export type BackupReport = app.BackupReport;
 export type Transcript = transcript.Transcript;
 export type Segment = transcript.Segment;
 export type Speaker = transcript.Speaker;
@@ -91,6 +95,15 @@ export const api = {
   saveSettings: wrap((s: Settings) => App.SaveSettings(s)),
   systemInfo: wrap(() => App.SystemInfo()),
   deleteAllData: wrap((confirm: string) => App.DeleteAllData(confirm)),
+
+  // Cloud backup (opt-in)
+  backupStatus: wrap(() => App.BackupStatus()),
+  backupSignUp: wrap((a: BackupAccount) => App.BackupSignUp(a)),
+  backupSignIn: wrap((a: BackupAccount) => App.BackupSignIn(a)),
+  syncBackup: wrap(() => App.SyncBackup()),
+  backupSignOut: wrap(() => App.BackupSignOut()),
+  deleteBackupAccount: wrap((password: string) => App.DeleteBackupAccount(password)),
+  backupDevices: wrap(() => App.BackupDevices()),
 };
 
 /** Event names the Go side emits (see app/app.go). */
@@ -103,6 +116,7 @@ export const Events = {
   modelsChanged: "models:changed",
   settings: "settings",
   dataDeleted: "data:deleted",
+  backup: "backup",
 } as const;
 
 /** on subscribes to a Go event and returns the unsubscribe function. */

@@ -5,6 +5,16 @@ import {transcript} from '../models';
 
 export function AddFiles(arg1:Array<string>,arg2:app.JobOptions):Promise<Array<app.Job>>;
 
+export function BackupDevices():Promise<Array<app.BackupDevice>>;
+
+export function BackupSignIn(arg1:app.BackupAccount):Promise<app.BackupStatus>;
+
+export function BackupSignOut():Promise<app.BackupStatus>;
+
+export function BackupSignUp(arg1:app.BackupAccount):Promise<app.BackupStatus>;
+
+export function BackupStatus():Promise<app.BackupStatus>;
+
 export function CancelDownload(arg1:string):Promise<void>;
 
 export function CancelJob(arg1:string):Promise<void>;
@@ -16,6 +26,8 @@ export function ChooseFiles():Promise<Array<string>>;
 export function ClearFinished():Promise<number>;
 
 export function DeleteAllData(arg1:string):Promise<void>;
+
+export function DeleteBackupAccount(arg1:string):Promise<app.BackupStatus>;
 
 export function DeleteModel(arg1:string):Promise<void>;
 
@@ -68,6 +80,8 @@ export function SetLevel(arg1:string,arg2:string):Promise<void>;
 export function SetPassword(arg1:string):Promise<app.VaultStatus>;
 
 export function SetRemember(arg1:boolean):Promise<app.VaultStatus>;
+
+export function SyncBackup():Promise<app.BackupStatus>;
 
 export function SystemInfo():Promise<app.SystemInfo>;
 

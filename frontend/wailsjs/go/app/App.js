@@ -6,6 +6,26 @@ export function AddFiles(arg1, arg2) {
   return window['go']['app']['App']['AddFiles'](arg1, arg2);
 }
 
+export function BackupDevices() {
+  return window['go']['app']['App']['BackupDevices']();
+}
+
+export function BackupSignIn(arg1) {
+  return window['go']['app']['App']['BackupSignIn'](arg1);
+}
+
+export function BackupSignOut() {
+  return window['go']['app']['App']['BackupSignOut']();
+}
+
+export function BackupSignUp(arg1) {
+  return window['go']['app']['App']['BackupSignUp'](arg1);
+}
+
+export function BackupStatus() {
+  return window['go']['app']['App']['BackupStatus']();
+}
+
 export function CancelDownload(arg1) {
   return window['go']['app']['App']['CancelDownload'](arg1);
 }
@@ -28,6 +48,10 @@ export function ClearFinished() {
 
 export function DeleteAllData(arg1) {
   return window['go']['app']['App']['DeleteAllData'](arg1);
+}
+
+export function DeleteBackupAccount(arg1) {
+  return window['go']['app']['App']['DeleteBackupAccount'](arg1);
 }
 
 export function DeleteModel(arg1) {
@@ -132,6 +156,10 @@ export function SetPassword(arg1) {
 
 export function SetRemember(arg1) {
   return window['go']['app']['App']['SetRemember'](arg1);
+}
+
+export function SyncBackup() {
+  return window['go']['app']['App']['SyncBackup']();
 }
 
 export function SystemInfo() {

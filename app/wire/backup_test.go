@@ -1,0 +1,167 @@
+package wire_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hushscribe/hushscribe/app"
+	"github.com/hushscribe/hushscribe/app/apptest"
+	"github.com/hushscribe/hushscribe/app/wire"
+	"github.com/hushscribe/hushscribe/internal/backupserver/backuptest"
+	"github.com/hushscribe/hushscribe/internal/keychain"
+	"github.com/hushscribe/hushscribe/internal/paths"
+	"github.com/hushscribe/hushscribe/internal/store"
+	"github.com/hushscribe/hushscribe/internal/transcript"
+	"github.com/hushscribe/hushscribe/internal/vault"
+)
+
+// device is the real app on the real backend in a data folder of its own.
+type device struct {
+	app *app.App
+	rt  *apptest.Runtime
+	b   *wire.Backend
+}
+
+func newDevice(t *testing.T, name string) *device {
+	t.Helper()
+	rt := apptest.NewRuntime()
+	b, err := wire.Open(wire.Config{
+		Dirs: paths.At(t.TempDir()), Runtime: rt, Keychain: &keychain.Memory{}, Version: "test",
+		Backup: wire.BackupOptions{Iterations: 1000, WrapParams: vault.TestingParams(), DeviceName: name},
+	})
+	if errors.Is(err, store.ErrNoFTS5) {
+		t.Skip("SQLite without FTS5: run with -tags sqlite_fts5")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	b.Deps.BackupInterval = time.Hour
+	a, err := app.New(b.Deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Startup(context.Background())
+	t.Cleanup(func() { a.Shutdown(context.Background()) })
+	return &device{app: a, rt: rt, b: b}
+}
+
+// TestBackupRestore: the real backup client against a real server on loopback, pinned by its
+// certificate fingerprint. A creates a transcript and signs up (which syncs); B signs in with the
+// email and password alone and gets it back; Sync now, devices, sign-out and account deletion work.
+func TestBackupRestore(t *testing.T) {
+	srv := backuptest.Start(t)
+	ctx := context.Background()
+	a, b := newDevice(t, "laptop"), newDevice(t, "desktop")
+	tr := &transcript.Transcript{Title: "Board meeting", Language: "en", Created: time.Now(),
+		Segments: []transcript.Segment{{End: time.Second, Text: "the merger is approved"}}}
+	if err := a.b.Deps.Library.Save(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	acct := app.BackupAccount{Server: srv.URL, Fingerprint: strings.ToUpper(srv.Fingerprint), Email: "alice@example.org", Password: "correct horse battery"}
+
+	// A wrong pin is refused before any password is sent.
+	bad := acct
+	bad.Fingerprint = strings.Repeat("ab", 32)
+	if _, err := a.app.BackupSignUp(bad); err == nil {
+		t.Fatal("sign-up with a wrong certificate pin succeeded")
+	}
+	bad.Fingerprint = "abc"
+	if _, err := a.app.BackupSignUp(bad); !errors.Is(err, app.ErrInvalid) {
+		t.Fatalf("malformed pin = %v", err)
+	}
+
+	if _, err := a.app.BackupSignUp(acct); err != nil {
+		t.Fatal(err)
+	}
+	waitSynced(t, a, 0, func(r app.BackupReport) bool { return r.Pushed == 1 })
+
+	mark := b.rt.Len()
+	st, err := b.app.BackupSignIn(acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Enabled || st.Email != acct.Email || st.Server != srv.URL {
+		t.Fatalf("B status = %+v", st)
+	}
+	waitSynced(t, b, mark, func(r app.BackupReport) bool { return r.Pulled == 1 })
+	got, err := b.app.GetTranscript(tr.ID)
+	if err != nil || got.Title != "Board meeting" || got.Text() != "the merger is approved" {
+		t.Fatalf("restored = %+v, %v", got, err)
+	}
+
+	// An edit on B reaches A through Sync now.
+	got.Title = "Board meeting (minutes)"
+	if _, err := b.app.SaveTranscript(*got); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := b.app.SyncBackup(); err != nil || st.LastReport.Pushed != 1 {
+		t.Fatalf("B sync now = %+v, %v", st, err)
+	}
+	if st, err := a.app.SyncBackup(); err != nil || st.LastReport.Pulled != 1 || st.LastSync.IsZero() {
+		t.Fatalf("A sync now = %+v, %v", st, err)
+	}
+	if got, err := a.app.GetTranscript(tr.ID); err != nil || got.Title != "Board meeting (minutes)" {
+		t.Fatalf("A after sync = %+v, %v", got, err)
+	}
+
+	ds, err := a.app.BackupDevices()
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("devices = %+v, %v", ds, err)
+	}
+
+	// Signing out turns backup off on B only; deleting the account (password checked) ends it for all.
+	if st, err := b.app.BackupSignOut(); err != nil || st.Enabled {
+		t.Fatalf("sign out = %+v, %v", st, err)
+	}
+	if _, err := b.app.SyncBackup(); !errors.Is(err, app.ErrBackupOff) {
+		t.Fatalf("sync after sign-out = %v", err)
+	}
+	if _, err := a.app.DeleteBackupAccount("wrong"); !errors.Is(err, app.ErrWrongPass) {
+		t.Fatalf("delete with a wrong password = %v", err)
+	}
+	if st, err := a.app.DeleteBackupAccount(acct.Password); err != nil || st.Enabled {
+		t.Fatalf("delete = %+v, %v", st, err)
+	}
+	if _, err := b.app.BackupSignIn(acct); !errors.Is(err, app.ErrWrongPass) {
+		t.Fatalf("sign in after delete = %v", err)
+	}
+	if _, err := a.app.GetTranscript(tr.ID); err != nil {
+		t.Fatalf("local transcript after deleting the account: %v", err)
+	}
+}
+
+// TestBackupOffline: a server that went away is reported as offline, and the library still works.
+func TestBackupOffline(t *testing.T) {
+	srv := backuptest.Start(t)
+	a := newDevice(t, "laptop")
+	if _, err := a.app.BackupSignUp(app.BackupAccount{Server: srv.URL, Fingerprint: srv.Fingerprint, Email: "a@example.org", Password: "pw"}); err != nil {
+		t.Fatal(err)
+	}
+	waitSynced(t, a, 0, func(app.BackupReport) bool { return true })
+	srv.Close()
+	if _, err := a.app.SyncBackup(); !errors.Is(err, app.ErrOffline) {
+		t.Fatalf("sync with the server gone = %v", err)
+	}
+	if st, _ := a.app.BackupStatus(); !st.Offline || !st.Enabled {
+		t.Fatalf("status = %+v", st)
+	}
+	if _, err := a.app.ListTranscripts(app.Query{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitSynced(t *testing.T, d *device, mark int, ok func(app.BackupReport) bool) {
+	t.Helper()
+	_, found := d.rt.WaitAfter(mark, app.EventBackup, func(v any) bool {
+		s := v.(app.BackupStatus)
+		return !s.Syncing && s.LastReport != nil && ok(*s.LastReport)
+	}, 30*time.Second)
+	if !found {
+		st, _ := d.app.BackupStatus()
+		t.Fatalf("no sync with the expected report; status %+v", st)
+	}
+}
