@@ -3,10 +3,12 @@
 package main
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -21,8 +23,10 @@ import (
 
 	"github.com/hushscribe/hushscribe/app"
 	"github.com/hushscribe/hushscribe/app/wire"
+	"github.com/hushscribe/hushscribe/internal/capture"
 	"github.com/hushscribe/hushscribe/internal/cli"
 	"github.com/hushscribe/hushscribe/internal/paths"
+	"github.com/hushscribe/hushscribe/internal/tray"
 )
 
 // The built page (cd frontend && npm run build); the desktop binary carries it, so it needs no files
@@ -52,13 +56,28 @@ func runDesktop(args []string) error {
 		return errors.New("this build has no page: run `npm run build` in frontend/ before `go build -tags desktop`")
 	}
 	rt := app.NewWailsRuntime()
-	b, err := wire.Open(wire.Config{
+	cfg := wire.Config{
 		Dirs:       dirs,
 		Runtime:    rt,
 		HTTPClient: downloadClient(),
 		Version:    cli.Version,
 		Backend:    os.Getenv("HUSHSCRIBE_BACKEND"),
-	})
+		Clipboard:  rt.SetClipboard,
+	}
+	// Quick recording needs a microphone backend; without one the window runs without it.
+	if mic, err := capture.NewMalgo(capture.MalgoConfig{}); err != nil {
+		log.Printf("microphone: %v; quick recording is off", err)
+	} else {
+		defer mic.Close() // after b.Close has stopped the recorder
+		cfg.Capture = mic
+	}
+	if n, err := tray.NewNotifier(tray.NotifierConfig{}); err != nil {
+		log.Printf("notifications: %v", err)
+	} else {
+		defer n.Close()
+		cfg.Notifier = n
+	}
+	b, err := wire.Open(cfg)
 	if err != nil {
 		return err
 	}
@@ -66,6 +85,21 @@ func runDesktop(args []string) error {
 	a, err := app.New(b.Deps)
 	if err != nil {
 		return err
+	}
+	// The tray and the hotkey start beside the window, never in its way: they talk to D-Bus and X11,
+	// and a failure only loses them.
+	trayDone := make(chan *trayRunner, 1)
+	startup := func(ctx context.Context) {
+		a.Startup(ctx)
+		go func() { trayDone <- startTray(ctx, a, b.QuickRecord) }()
+	}
+	shutdown := func(ctx context.Context) {
+		select {
+		case tr := <-trayDone:
+			tr.close()
+		case <-time.After(2 * time.Second): // still starting: the process exit removes it
+		}
+		a.Shutdown(ctx)
 	}
 	return wails.Run(&options.App{
 		Title:     "Hushscribe",
@@ -78,8 +112,8 @@ func runDesktop(args []string) error {
 			Handler: app.MediaHandler(a), // original recordings for playback, streamed from where they are
 		},
 		BackgroundColour: options.NewRGB(246, 247, 249),
-		OnStartup:        a.Startup,
-		OnShutdown:       a.Shutdown,
+		OnStartup:        startup,
+		OnShutdown:       shutdown,
 		Bind:             []any{a},
 		// File drops arrive as absolute paths through the page's OnFileDrop (frontend/src/lib/api).
 		// The webview stays a drop target: on Linux, DisableWebViewDrop would unset it and lose drops;

@@ -33,6 +33,8 @@ const (
 	EventDataDeleted    = "data:deleted"    // payload nil: everything was wiped
 	EventFilesRequested = "files:requested" // payload []string: files passed on the command line
 	EventBackup         = "backup"          // payload BackupStatus: cloud backup state or sync progress
+	EventQuickRecord    = "quickrecord"     // payload QuickRecordState: quick recording state and input level
+	EventShowTranscript = "transcript:show" // payload string: the transcript id the window should open
 )
 
 // Unbound names the exported methods of App that are not for the page: the Wails lifecycle hooks.
@@ -40,7 +42,7 @@ const (
 var Unbound = []string{"Startup", "Shutdown"}
 
 // EventPayloads are values of the types sent as event payloads, for the page's type declarations.
-var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}, BackupStatus{}}
+var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}, BackupStatus{}, QuickRecordState{}}
 
 // Deps are the App's collaborators. Library, Runtime and Settings are required; a nil Engines,
 // Decoder, Models, Exporter, Wiper or Backup makes the methods that need it fail with ErrUnavailable.
@@ -54,7 +56,9 @@ type Deps struct {
 	Wiper    Wiper
 	Backup   Backup
 	Runtime  Runtime
-	Settings *SettingsFile
+	// QuickRecord is the microphone quick recording; nil hides it (QuickRecordStatus().Available).
+	QuickRecord QuickRecorder
+	Settings    *SettingsFile
 
 	// Sources remembers where each transcript's original recording lives, for playback. Nil keeps
 	// them in memory only.
@@ -91,6 +95,7 @@ type App struct {
 	engines *enginePool
 	dl      map[string]context.CancelFunc // model downloads in flight
 	bk      *backupRunner
+	qrPhase string // the last quick recording phase sent to the page
 	wg      sync.WaitGroup
 }
 
@@ -149,6 +154,9 @@ func (a *App) Startup(ctx context.Context) {
 			defer a.wg.Done()
 			a.worker(a.ctx)
 		}()
+	}
+	if a.d.QuickRecord != nil {
+		a.d.QuickRecord.Listen(a.quickRecordChanged)
 	}
 	if a.d.Backup != nil {
 		a.wg.Add(1)

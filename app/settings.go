@@ -30,6 +30,13 @@ type Settings struct {
 	ExportFormat  string        `json:"exportFormat"`
 	ExportOptions ExportOptions `json:"exportOptions"`
 
+	// Quick recording (the tray, the hotkey and the Transcribe view's record button).
+	InputDevice string `json:"inputDevice"` // InputDevice.ID; "" = the system default input
+	// QuickSilenceSeconds stops a quick recording after this much silence; 0 = only on request.
+	QuickSilenceSeconds int  `json:"quickSilenceSeconds"`
+	QuickCopy           bool `json:"quickCopy"` // copy the text to the clipboard
+	QuickSave           bool `json:"quickSave"` // save the transcript to the library at Level
+
 	// Network: everything that could leave the machine, off by default.
 	CloudBackup bool `json:"cloudBackup"`
 }
@@ -42,8 +49,13 @@ func DefaultSettings() Settings {
 		UseGPU:        true,
 		ExportFormat:  "txt",
 		ExportOptions: ExportOptions{Timestamps: true, Speakers: true},
+		QuickCopy:     true,
+		QuickSave:     true,
 	}
 }
+
+// MaxQuickSilenceSeconds bounds Settings.QuickSilenceSeconds.
+const MaxQuickSilenceSeconds = 600
 
 func (s Settings) validate() error {
 	if !s.Level.Valid() {
@@ -51,6 +63,12 @@ func (s Settings) validate() error {
 	}
 	if s.Threads < 0 || s.Threads > 1024 {
 		return fmt.Errorf("%w: threads %d", ErrInvalid, s.Threads)
+	}
+	if s.QuickSilenceSeconds < 0 || s.QuickSilenceSeconds > MaxQuickSilenceSeconds {
+		return fmt.Errorf("%w: silence timeout %d s", ErrInvalid, s.QuickSilenceSeconds)
+	}
+	if len(s.InputDevice) > 1024 {
+		return fmt.Errorf("%w: input device id too long", ErrInvalid)
 	}
 	if s.Language == "" || len(s.Language) > 8 || strings.ContainsAny(s.Language, " /\\") {
 		return fmt.Errorf("%w: language %q", ErrInvalid, s.Language)
@@ -111,6 +129,12 @@ func (f *SettingsFile) load() (Settings, map[string]json.RawMessage, error) {
 		}
 		if s.Threads < 0 {
 			s.Threads = 0
+		}
+		if s.QuickSilenceSeconds < 0 || s.QuickSilenceSeconds > MaxQuickSilenceSeconds {
+			s.QuickSilenceSeconds = def.QuickSilenceSeconds
+		}
+		if len(s.InputDevice) > 1024 {
+			s.InputDevice = ""
 		}
 	}
 	return s, raw, nil

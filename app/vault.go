@@ -98,6 +98,9 @@ func (a *App) Lock() (VaultStatus, error) {
 	if err := v.Lock(a.background()); err != nil {
 		return VaultStatus{}, fmt.Errorf("lock: %w", err)
 	}
+	if a.d.QuickRecord != nil {
+		a.d.QuickRecord.ForgetLast()
+	}
 	return a.vaultChanged()
 }
 

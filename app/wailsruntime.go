@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
@@ -73,4 +74,13 @@ func (r *WailsRuntime) SaveFile(opt DialogOptions) (string, error) {
 	return wruntime.SaveFileDialog(ctx, wruntime.SaveDialogOptions{
 		Title: opt.Title, DefaultFilename: opt.DefaultName, Filters: filters(opt.Filters), CanCreateDirectories: true,
 	})
+}
+
+// SetClipboard puts text on the system clipboard (quick recordings' text).
+func (r *WailsRuntime) SetClipboard(text string) error {
+	ctx := r.context()
+	if ctx == nil {
+		return errors.New("clipboard: the window has not started")
+	}
+	return wruntime.ClipboardSetText(ctx, text)
 }

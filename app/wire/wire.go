@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"github.com/hushscribe/hushscribe/app"
+	"github.com/hushscribe/hushscribe/internal/capture"
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/modelmgr"
 	"github.com/hushscribe/hushscribe/internal/paths"
+	"github.com/hushscribe/hushscribe/internal/quickrecord"
 	"github.com/hushscribe/hushscribe/internal/store"
 )
 
@@ -42,6 +44,13 @@ type Config struct {
 	Workers int
 	// Backup tunes the opt-in cloud backup client (tests lower its key derivation cost).
 	Backup BackupOptions
+
+	// Capture is the microphone (capture.NewMalgo); nil leaves quick recording out.
+	Capture capture.Backend
+	// Clipboard puts quick recordings' text on the clipboard; nil never copies.
+	Clipboard func(text string) error
+	// Notifier tells the user a quick recording is done; nil shows no notification.
+	Notifier quickrecord.Notifier
 }
 
 // Keychain is the OS credential store: what the library remembers keys in and what the wiper clears.
@@ -53,7 +62,9 @@ type Keychain interface {
 // Backend is an opened set of real dependencies.
 type Backend struct {
 	Deps app.Deps
-	lib  *library
+	// QuickRecord is the quick recording (also Deps.QuickRecord); nil without Config.Capture.
+	QuickRecord *QuickRecord
+	lib         *library
 }
 
 // Open opens the library and the model manager under cfg.Dirs and returns the app's Deps.
@@ -98,11 +109,28 @@ func Open(cfg Config) (*Backend, error) {
 		Version:  cfg.Version,
 		DataDir:  cfg.Dirs.Root,
 	}
+	if cfg.Capture != nil {
+		q, err := newQuickRecord(quickRecordConfig{
+			Backend: cfg.Capture, Settings: b.Deps.Settings, Models: b.Deps.Models, Engines: b.Deps.Engines,
+			Saver: lib, Clipboard: cfg.Clipboard, Notifier: cfg.Notifier,
+		})
+		if err != nil {
+			lib.close()
+			return nil, err
+		}
+		b.QuickRecord, b.Deps.QuickRecord = q, q
+	}
 	return b, nil
 }
 
-// Close closes the library.
-func (b *Backend) Close() error { return b.lib.close() }
+// Close stops the quick recording and closes the library.
+func (b *Backend) Close() error {
+	var err error
+	if b.QuickRecord != nil {
+		err = b.QuickRecord.close()
+	}
+	return errors.Join(err, b.lib.close())
+}
 
 // vaultPrefs are the vault choices the store does not keep itself.
 type vaultPrefs struct {

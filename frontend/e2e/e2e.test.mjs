@@ -76,6 +76,23 @@ async function post(p, body) {
 }
 
 /** call invokes a bound method directly, as the page would. */
+// waitJob waits until the queue's job for a file has finished and fails with the job's own state and
+// error when it did not end "done", rather than with a bare timeout.
+async function waitJob(name, timeout = 240_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const job = (await call("Jobs")).find((j) => j.name === name && ["done", "failed", "cancelled"].includes(j.state));
+    if (job) {
+      assert.equal(job.state, "done", `job for ${name} ended ${job.state}: ${JSON.stringify(job)}`);
+      return job;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`job for ${name} not finished after ${timeout} ms: ${JSON.stringify(await call("Jobs"))}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function call(method, ...args) {
   const r = await post("api/call/" + method, args);
   if (r.error !== undefined) throw new Error(r.error);
@@ -123,7 +140,8 @@ describe("desktop page against the real backend", () => {
     await drop(path.join(corpus, "stereo_two_speakers.wav"));
     const job = page.locator(`${tid("job")}:has-text("stereo_two_speakers.wav")`);
     await job.waitFor();
-    await page.locator(`${tid("job")}[data-state="done"]:has-text("stereo_two_speakers.wav")`).waitFor({ timeout: 120_000 });
+    await waitJob("stereo_two_speakers.wav");
+    await page.locator(`${tid("job")}[data-state="done"]:has-text("stereo_two_speakers.wav")`).waitFor();
     assert.equal(await job.locator(tid("job-percent")).textContent(), "100%");
     const jobs = await call("Jobs");
     const done = jobs.find((j) => j.name === "stereo_two_speakers.wav");
@@ -191,7 +209,8 @@ describe("desktop page against the real backend", () => {
     await page.locator(tid("level-private")).click();
     await page.waitForFunction(async () => (await window.go.app.App.GetSettings()).level === "private");
     await drop(path.join(corpus, "jfk.flac"));
-    await page.locator(`${tid("job")}[data-state="done"]:has-text("jfk.flac")`).waitFor({ timeout: 120_000 });
+    await waitJob("jfk.flac");
+    await page.locator(`${tid("job")}[data-state="done"]:has-text("jfk.flac")`).waitFor();
     const job = (await call("Jobs")).find((j) => j.name === "jfk.flac" && j.state === "done");
     const id = job.transcriptId;
     const priv = await call("GetTranscript", id);

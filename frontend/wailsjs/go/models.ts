@@ -81,6 +81,18 @@ export namespace app {
 	    hint: string;
 	}
 	
+	export interface InputDevice {
+	    id: string;
+	    name: string;
+	    default: boolean;
+	}
+	
+	export interface InputLevel {
+	    rms: number;
+	    peak: number;
+	    silent: boolean;
+	}
+	
 	export interface Job {
 	    id: string;
 	    path: string;
@@ -136,6 +148,24 @@ export namespace app {
 	    limit: number;
 	}
 	
+	export interface QuickRecordResult {
+	    transcriptId: string;
+	    title: string;
+	    duration: number;
+	    copied: boolean;
+	    saved: boolean;
+	    error: string;
+	}
+	
+	export interface QuickRecordState {
+	    available: boolean;
+	    phase: string;
+	    device: app.InputDevice;
+	    elapsed: number;
+	    level: app.InputLevel;
+	    last: app.QuickRecordResult;
+	}
+	
 	export interface Settings {
 	    model: string;
 	    language: string;
@@ -146,6 +176,10 @@ export namespace app {
 	    useGpu: boolean;
 	    exportFormat: string;
 	    exportOptions: app.ExportOptions;
+	    inputDevice: string;
+	    quickSilenceSeconds: number;
+	    quickCopy: boolean;
+	    quickSave: boolean;
 	    cloudBackup: boolean;
 	}
 	

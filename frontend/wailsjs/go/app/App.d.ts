@@ -53,6 +53,8 @@ export function Jobs():Promise<Array<app.Job>>;
 
 export function Languages():Promise<Array<string>>;
 
+export function ListInputDevices():Promise<Array<app.InputDevice>>;
+
 export function ListModels():Promise<Array<app.Model>>;
 
 export function ListTranscripts(arg1:app.Query):Promise<Array<app.Entry>>;
@@ -60,6 +62,12 @@ export function ListTranscripts(arg1:app.Query):Promise<Array<app.Entry>>;
 export function Lock():Promise<app.VaultStatus>;
 
 export function MediaURL(arg1:string):Promise<string>;
+
+export function QuickRecordStart():Promise<app.QuickRecordState>;
+
+export function QuickRecordStatus():Promise<app.QuickRecordState>;
+
+export function QuickRecordStop():Promise<app.QuickRecordState>;
 
 export function RemoveJob(arg1:string):Promise<void>;
 

@@ -102,6 +102,10 @@ export function Languages() {
   return window['go']['app']['App']['Languages']();
 }
 
+export function ListInputDevices() {
+  return window['go']['app']['App']['ListInputDevices']();
+}
+
 export function ListModels() {
   return window['go']['app']['App']['ListModels']();
 }
@@ -116,6 +120,18 @@ export function Lock() {
 
 export function MediaURL(arg1) {
   return window['go']['app']['App']['MediaURL'](arg1);
+}
+
+export function QuickRecordStart() {
+  return window['go']['app']['App']['QuickRecordStart']();
+}
+
+export function QuickRecordStatus() {
+  return window['go']['app']['App']['QuickRecordStatus']();
+}
+
+export function QuickRecordStop() {
+  return window['go']['app']['App']['QuickRecordStop']();
 }
 
 export function RemoveJob(arg1) {
