@@ -8,17 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hushscribe/hushscribe/internal/capture"
 	"github.com/hushscribe/hushscribe/internal/capture/pulsetest"
+	"github.com/hushscribe/hushscribe/internal/testtrace"
 )
 
 const sentence = "The quick brown fox jumps over the lazy dog, twice, for a test of the microphone."
@@ -140,12 +139,12 @@ func TestMalgoRecordsSpeech(t *testing.T) {
 	trace := filepath.Join(t.TempDir(), "strace.log")
 	traced := false
 	if _, err := exec.LookPath("strace"); err == nil {
-		args = append([]string{"strace", "-f", "-qq", "-o", trace, "-e", "trace=" + traceCalls}, args...)
+		args = testtrace.Command(t, trace, args[0], args[1:]...).Args
 		traced = true
 	} else {
 		t.Log("strace not installed: checking the folders only")
 	}
-	before := snapshot(home, tmp, work, srv.Dir)
+	before := testtrace.Snapshot(home, tmp, work, srv.Dir)
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(), "HUSHSCRIBE_CAPTURE_HELPER=1", "HUSHSCRIBE_CAPTURE_DEVICE="+srv.MonitorID(),
@@ -211,120 +210,15 @@ func TestMalgoRecordsSpeech(t *testing.T) {
 		t.Errorf("active audio %.2f s, want about the %.2f s of speech", st.ActiveSeconds, speechSeconds)
 	}
 
-	after := snapshot(home, tmp, work, srv.Dir)
+	after := testtrace.Snapshot(home, tmp, work, srv.Dir)
 	for p, mod := range after {
 		if old, ok := before[p]; !ok || !old.Equal(mod) {
 			t.Errorf("file created or changed while recording: %s", p)
 		}
 	}
 	if traced {
-		checkTrace(t, trace, srv.Cookie)
+		testtrace.Check(t, trace, testtrace.Rules{SharedMemory: true, Allowed: []string{srv.Cookie}})
 	}
-}
-
-// traceCalls are the system calls that can create or modify a file.
-const traceCalls = "open,openat,openat2,creat,rename,renameat,renameat2,link,linkat,symlink,symlinkat,mknod,mknodat,truncate,ftruncate,mkdir,mkdirat"
-
-var (
-	reOpen     = regexp.MustCompile(`\b(open|openat|openat2|creat)\((?:[A-Z_]+, )?"([^"]*)"(?:, ([A-Z_|]+))?`)
-	reMutating = regexp.MustCompile(`\b(rename|renameat|renameat2|link|linkat|symlink|symlinkat|mknod|mknodat|truncate|mkdir|mkdirat)\(`)
-	reWriteFl  = regexp.MustCompile(`O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND`)
-)
-
-// writeAccess returns the strace line when it created or modified a file outside /dev, /proc and
-// /sys; failed calls are ignored. ftruncate is traced but allowed: it only sizes anonymous shared
-// memory (memfd) for the sound server.
-func writeAccess(line string) string {
-	if strings.Contains(line, "= -1 ") {
-		return ""
-	}
-	if m := reOpen.FindStringSubmatch(line); m != nil {
-		path, flags := m[2], m[3]
-		if m[1] == "creat" || reWriteFl.MatchString(flags) {
-			for _, p := range []string{"/dev/", "/proc/", "/sys/"} {
-				if strings.HasPrefix(path, p) {
-					return ""
-				}
-			}
-			return line
-		}
-		return ""
-	}
-	if reMutating.MatchString(line) {
-		return line
-	}
-	return ""
-}
-
-// checkTrace fails the test for every file the traced process created or wrote, except allowed.
-func checkTrace(t *testing.T, trace string, allowed ...string) {
-	t.Helper()
-	f, err := os.Open(trace)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	n := 0
-	var bad []string
-	for sc.Scan() {
-		n++
-		if v := writeAccess(sc.Text()); v != "" && !mentionsAny(v, allowed) {
-			bad = append(bad, v)
-		}
-	}
-	if n == 0 {
-		t.Fatal("strace recorded nothing: the trace is not working")
-	}
-	if len(bad) > 0 {
-		t.Errorf("the recording process created or wrote files:\n%s", strings.Join(bad, "\n"))
-	}
-}
-
-func mentionsAny(line string, paths []string) bool {
-	for _, p := range paths {
-		if strings.Contains(line, `"`+p+`"`) {
-			return true
-		}
-	}
-	return false
-}
-
-func TestWriteAccessClassifier(t *testing.T) {
-	tests := []struct {
-		line string
-		bad  bool
-	}{
-		{`123 openat(AT_FDCWD, "/usr/lib/libpulse.so.0", O_RDONLY|O_CLOEXEC) = 3`, false},
-		{`123 openat(AT_FDCWD, "/tmp/a.wav", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0666) = 4`, true},
-		{`123 openat(AT_FDCWD, "/dev/shm/pulse-shm-1", O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0400) = 4`, false},
-		{`123 openat(AT_FDCWD, "/home/u/.config/pulse/cookie", O_RDWR|O_CREAT, 0600) = -1 ENOENT (No such file)`, false},
-		{`123 creat("/tmp/a.pcm", 0644) = 5`, true},
-		{`123 ftruncate(7, 67108864) = 0`, false},
-		{`123 renameat(AT_FDCWD, "/a", AT_FDCWD, "/b") = 0`, true},
-		{`123 mkdir("/home/u/.config/pulse", 0700) = 0`, true},
-	}
-	for _, tc := range tests {
-		if got := writeAccess(tc.line) != ""; got != tc.bad {
-			t.Errorf("writeAccess(%q) flagged=%v, want %v", tc.line, got, tc.bad)
-		}
-	}
-}
-
-func snapshot(dirs ...string) map[string]time.Time {
-	m := map[string]time.Time{}
-	for _, d := range dirs {
-		filepath.WalkDir(d, func(p string, e fs.DirEntry, err error) error {
-			if err == nil && e.Type().IsRegular() {
-				if info, err := e.Info(); err == nil {
-					m[p] = info.ModTime()
-				}
-			}
-			return nil
-		})
-	}
-	return m
 }
 
 // wavSeconds returns the duration of a canonical PCM WAV file (as espeak-ng writes it).

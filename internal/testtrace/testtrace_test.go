@@ -1,0 +1,36 @@
+package testtrace
+
+import "testing"
+
+func TestWriteAccess(t *testing.T) {
+	strict := Rules{}
+	pulse := Rules{SharedMemory: true, Allowed: []string{"/run/pulse/cookie"}}
+	tests := []struct {
+		line     string
+		rules    Rules
+		wantFlag bool
+	}{
+		{`123 openat(AT_FDCWD, "/x/jfk.flac", O_RDONLY|O_CLOEXEC) = 3`, strict, false},
+		{`123 openat(AT_FDCWD, "/tmp/a.wav", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0666) = 4`, strict, true},
+		{`123 openat(AT_FDCWD, "/tmp/a.wav", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0666) = 4`, pulse, true},
+		{`123 openat(AT_FDCWD, "/dev/null", O_RDWR|O_CLOEXEC) = 4`, strict, false},
+		{`123 openat(AT_FDCWD, "/dev/shm/pulse-shm-1", O_RDWR|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0400) = 4`, strict, false},
+		{`123 openat(AT_FDCWD, "/tmp/x", O_RDWR|O_CREAT, 0600) = -1 EACCES (Permission denied)`, strict, false},
+		{`123 openat(AT_FDCWD, "/run/pulse/cookie", O_RDWR|O_CREAT, 0600) = 5`, pulse, false},
+		{`123 openat(AT_FDCWD, "/run/pulse/cookie", O_RDWR|O_CREAT, 0600) = 5`, strict, true},
+		{`123 creat("/tmp/a.pcm", 0644) = 5`, strict, true},
+		{`123 memfd_create("audio", MFD_CLOEXEC) = 6`, strict, true},
+		{`123 memfd_create("pulseaudio", MFD_CLOEXEC) = 6`, pulse, false},
+		{`123 ftruncate(7, 67108864) = 0`, strict, true},
+		{`123 ftruncate(7, 67108864) = 0`, pulse, false},
+		{`123 renameat(AT_FDCWD, "/a", AT_FDCWD, "/b") = 0`, pulse, true},
+		{`123 renameat(AT_FDCWD, "/a", AT_FDCWD, "/b" <unfinished ...>`, strict, true},
+		{`123 mkdirat(AT_FDCWD, "/home/u/.cache/x", 0777) = 0`, strict, true},
+		{`123 mkdir("/home/u/.config/pulse", 0700) = 0`, pulse, true},
+	}
+	for _, tc := range tests {
+		if got := WriteAccess(tc.line, tc.rules) != ""; got != tc.wantFlag {
+			t.Errorf("WriteAccess(%q, %+v) flagged=%v, want %v", tc.line, tc.rules, got, tc.wantFlag)
+		}
+	}
+}
