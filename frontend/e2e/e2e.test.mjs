@@ -99,6 +99,26 @@ async function call(method, ...args) {
   return r.result;
 }
 
+// dropAndQueue drops files on the page and waits until each has a job in the queue. The test server
+// delivers drops to the page over an event stream (the desktop window gets them from Wails itself);
+// if a drop does not reach the page within 15 s it is sent once more, with a diagnostic line.
+async function dropAndQueue(...files) {
+  const queued = async () => {
+    const jobs = await call("Jobs");
+    return files.every((f) => jobs.some((j) => j.path === f));
+  };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    await drop(...files);
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (await queued()) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    console.log(`# drop of ${files.join(", ")} not queued after 15 s; page says: ${await page.locator("body").innerText()}`);
+  }
+  throw new Error(`drop of ${files.join(", ")} never reached the queue`);
+}
+
 async function drop(...files) {
   await post("api/test/drop", files);
 }
@@ -208,7 +228,7 @@ describe("desktop page against the real backend", () => {
     await page.locator(tid("opt-channels")).uncheck();
     await page.locator(tid("level-private")).click();
     await page.waitForFunction(async () => (await window.go.app.App.GetSettings()).level === "private");
-    await drop(path.join(corpus, "jfk.flac"));
+    await dropAndQueue(path.join(corpus, "jfk.flac"));
     await waitJob("jfk.flac");
     await page.locator(`${tid("job")}[data-state="done"]:has-text("jfk.flac")`).waitFor();
     const job = (await call("Jobs")).find((j) => j.name === "jfk.flac" && j.state === "done");

@@ -148,6 +148,9 @@ class AppState {
   async addFiles(paths: string[]): Promise<void> {
     if (!paths.length) return;
     const opt = this.jobOptions();
+    // The cached vault status can lag behind a password set a moment ago (it is refreshed by an
+    // event); ask the backend before refusing.
+    if (opt.level === "private" && this.vault && !this.vault.hasPassword) await this.loadVault();
     if (opt.level === "private" && this.vault && !this.vault.hasPassword) {
       this.toast("error", "Set a vault password in Settings before making private transcripts.");
       this.view = "settings";
