@@ -26,8 +26,8 @@ type trayRunner struct {
 }
 
 // startTray starts the tray (where a StatusNotifierItem host runs) and registers the global hotkey,
-// both driving q. ctx is Wails' runtime context.
-func startTray(ctx context.Context, a *app.App, q *wire.QuickRecord) *trayRunner {
+// both driving q. ctx is Wails' runtime context; vault tells the tray of every vault change.
+func startTray(ctx context.Context, a *app.App, q *wire.QuickRecord, vault *vaultWatcher) *trayRunner {
 	r := &trayRunner{}
 	if q == nil {
 		return r
@@ -52,10 +52,9 @@ func startTray(ctx context.Context, a *app.App, q *wire.QuickRecord) *trayRunner
 			},
 			OpenWindow: show,
 			LockVault: func() {
-				if _, err := a.Lock(); err != nil {
+				if _, err := a.Lock(); err != nil { // the vault event updates the menu
 					log.Printf("tray: lock: %v", err)
 				}
-				r.update(a, q.RawState())
 			},
 			Quit: func() { wruntime.Quit(ctx) },
 		}})
@@ -64,6 +63,7 @@ func startTray(ctx context.Context, a *app.App, q *wire.QuickRecord) *trayRunner
 		} else {
 			r.tray = t
 			q.Watch(func(s quickrecord.State) { r.update(a, s) })
+			vault.OnVault(func() { r.update(a, q.RawState()) })
 			r.update(a, q.RawState())
 		}
 	}
@@ -72,6 +72,7 @@ func startTray(ctx context.Context, a *app.App, q *wire.QuickRecord) *trayRunner
 		log.Printf("hotkey %s: %v", DefaultHotkey, err)
 	} else {
 		r.hotkey = hk
+		app.SetHotkey(a, DefaultHotkey) // the window shows it next to its record button
 	}
 	return r
 }

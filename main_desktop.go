@@ -56,9 +56,10 @@ func runDesktop(args []string) error {
 		return errors.New("this build has no page: run `npm run build` in frontend/ before `go build -tags desktop`")
 	}
 	rt := app.NewWailsRuntime()
+	vault := newVaultWatcher(rt) // tells the tray when the vault locks or unlocks, wherever that happens
 	cfg := wire.Config{
 		Dirs:       dirs,
-		Runtime:    rt,
+		Runtime:    vault,
 		HTTPClient: downloadClient(),
 		Version:    cli.Version,
 		Backend:    os.Getenv("HUSHSCRIBE_BACKEND"),
@@ -91,7 +92,7 @@ func runDesktop(args []string) error {
 	trayDone := make(chan *trayRunner, 1)
 	startup := func(ctx context.Context) {
 		a.Startup(ctx)
-		go func() { trayDone <- startTray(ctx, a, b.QuickRecord) }()
+		go func() { trayDone <- startTray(ctx, a, b.QuickRecord, vault) }()
 	}
 	shutdown := func(ctx context.Context) {
 		select {

@@ -35,6 +35,7 @@ const (
 	EventBackup         = "backup"          // payload BackupStatus: cloud backup state or sync progress
 	EventQuickRecord    = "quickrecord"     // payload QuickRecordState: quick recording state and input level
 	EventShowTranscript = "transcript:show" // payload string: the transcript id the window should open
+	EventSystem         = "system"          // payload SystemInfo: it changed (e.g. the hotkey was registered)
 )
 
 // Unbound names the exported methods of App that are not for the page: the Wails lifecycle hooks.
@@ -42,7 +43,7 @@ const (
 var Unbound = []string{"Startup", "Shutdown"}
 
 // EventPayloads are values of the types sent as event payloads, for the page's type declarations.
-var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}, BackupStatus{}, QuickRecordState{}}
+var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}, BackupStatus{}, QuickRecordState{}, SystemInfo{}}
 
 // Deps are the App's collaborators. Library, Runtime and Settings are required; a nil Engines,
 // Decoder, Models, Exporter, Wiper or Backup makes the methods that need it fail with ErrUnavailable.
@@ -96,6 +97,7 @@ type App struct {
 	dl      map[string]context.CancelFunc // model downloads in flight
 	bk      *backupRunner
 	qrPhase string // the last quick recording phase sent to the page
+	hotkey  string // the registered quick recording hotkey (SetHotkey)
 	wg      sync.WaitGroup
 }
 
@@ -213,6 +215,8 @@ type SystemInfo struct {
 	DataDir  string `json:"dataDir"`
 	HasVault bool   `json:"hasVault"`
 	OS       string `json:"os"`
+	// Hotkey is the global shortcut that starts and stops a quick recording ("" = none registered).
+	Hotkey string `json:"hotkey"`
 }
 
 // SystemInfo returns facts about this installation.
@@ -224,7 +228,25 @@ func (a *App) SystemInfo() (SystemInfo, error) {
 		DataDir:  a.d.DataDir,
 		HasVault: a.d.Vault != nil,
 		OS:       runtime.GOOS,
+		Hotkey:   a.hotkeyName(),
 	}, nil
+}
+
+func (a *App) hotkeyName() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.hotkey
+}
+
+// SetHotkey records the global shortcut the desktop shell registered for quick recording ("" when
+// none could be), and tells the page. A function, not a method, so that it is not bound.
+func SetHotkey(a *App, combo string) {
+	a.mu.Lock()
+	a.hotkey = combo
+	a.mu.Unlock()
+	if info, err := a.SystemInfo(); err == nil {
+		a.emit(EventSystem, info)
+	}
 }
 
 // unavailable is the error for a missing optional dependency.

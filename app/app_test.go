@@ -436,6 +436,13 @@ func TestPrivateAndVault(t *testing.T) {
 	if _, err := f.app.SetPassword("short"); !errors.Is(err, app.ErrInvalid) {
 		t.Errorf("short password = %v", err)
 	}
+	// Private work is refused by the backend until a password exists; nothing is queued.
+	if jobs, err := f.app.AddFiles([]string{f.audio(t, "early.wav", 1, 1)}, app.JobOptions{Level: transcript.Private}); !errors.Is(err, app.ErrNoVaultPassword) || len(jobs) != 0 {
+		t.Errorf("private AddFiles without a password = %v, %v", jobs, err)
+	}
+	if js, _ := f.app.Jobs(); len(js) != 0 {
+		t.Errorf("queue after the refusal = %+v", js)
+	}
 	if st, err = f.app.SetPassword("correct horse"); err != nil || !st.HasPassword || st.Locked {
 		t.Fatalf("SetPassword = %+v, %v", st, err)
 	}

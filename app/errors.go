@@ -20,6 +20,8 @@ var (
 	ErrUnavailable  = errors.New("not available in this build")
 	ErrInvalid      = errors.New("invalid request")
 	ErrConfirmation = errors.New("confirmation text does not match")
+	// ErrNoVaultPassword refuses Private work before a vault password exists.
+	ErrNoVaultPassword = errors.New("set a vault password in Settings before making private transcripts")
 
 	// Cloud backup.
 	ErrBackupOff     = errors.New("cloud backup is off")

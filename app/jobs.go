@@ -201,6 +201,17 @@ func (a *App) AddFiles(paths []string, opt JobOptions) ([]Job, error) {
 	if err := opt.normalize(); err != nil {
 		return nil, fmt.Errorf("add files: %w", err)
 	}
+	if opt.Level == transcript.Private && a.d.Vault != nil {
+		// The backend decides, not the page's cached vault status (which can lag behind a password
+		// set a moment ago).
+		st, err := a.d.Vault.Status(a.background())
+		if err != nil {
+			return nil, fmt.Errorf("add files: vault status: %w", err)
+		}
+		if !st.HasPassword {
+			return nil, fmt.Errorf("add files: %w", ErrNoVaultPassword)
+		}
+	}
 	out := make([]Job, 0, len(paths))
 	for _, p := range paths {
 		j := Job{Path: p, Name: filepath.Base(p), Options: opt, State: JobQueued}

@@ -46,6 +46,9 @@ type QuickRecordState struct {
 	Device    InputDevice   `json:"device"`
 	Elapsed   time.Duration `json:"elapsed"`
 	Level     InputLevel    `json:"level"`
+	// Preview is the partial text while recording (when Settings.QuickPreview is on). It may be
+	// Private: the page shows it and drops it, it is never stored.
+	Preview string `json:"preview"`
 	// Last is the result of the last finished quick recording, nil before the first.
 	Last *QuickRecordResult `json:"last"`
 }

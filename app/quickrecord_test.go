@@ -91,3 +91,28 @@ func TestQuickRecordSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestSetHotkey(t *testing.T) {
+	f := newFixture(t, nil)
+	if info, _ := f.app.SystemInfo(); info.Hotkey != "" {
+		t.Errorf("hotkey before registration = %q", info.Hotkey)
+	}
+	mark := f.rt.Len()
+	app.SetHotkey(f.app, "Ctrl+Alt+R")
+	if info, _ := f.app.SystemInfo(); info.Hotkey != "Ctrl+Alt+R" {
+		t.Errorf("hotkey = %q", info.Hotkey)
+	}
+	got, ok := f.rt.WaitAfter(mark, app.EventSystem, nil, time.Second)
+	if !ok || got.(app.SystemInfo).Hotkey != "Ctrl+Alt+R" {
+		t.Errorf("system event = %+v, %v", got, ok)
+	}
+}
+
+func TestShowTranscript(t *testing.T) {
+	f := newFixture(t, nil)
+	mark := f.rt.Len()
+	app.ShowTranscript(f.app, "abc")
+	if got, ok := f.rt.WaitAfter(mark, app.EventShowTranscript, nil, time.Second); !ok || got != "abc" {
+		t.Errorf("show event = %v, %v", got, ok)
+	}
+}

@@ -36,6 +36,9 @@ type Settings struct {
 	QuickSilenceSeconds int  `json:"quickSilenceSeconds"`
 	QuickCopy           bool `json:"quickCopy"` // copy the text to the clipboard
 	QuickSave           bool `json:"quickSave"` // save the transcript to the library at Level
+	// QuickPreview shows partial text while recording (a sliding window over the recording, which
+	// costs CPU or GPU time while recording).
+	QuickPreview bool `json:"quickPreview"`
 
 	// Network: everything that could leave the machine, off by default.
 	CloudBackup bool `json:"cloudBackup"`
@@ -51,6 +54,7 @@ func DefaultSettings() Settings {
 		ExportOptions: ExportOptions{Timestamps: true, Speakers: true},
 		QuickCopy:     true,
 		QuickSave:     true,
+		QuickPreview:  true,
 	}
 }
 

@@ -11,6 +11,9 @@
 //	POST /api/test/drop          body: JSON array of paths; the page receives them as a file drop
 //	POST /api/test/dialog/open   body: JSON array of paths; the next open dialog answers them
 //	POST /api/test/dialog/save   body: JSON string; the next save dialog answers it
+//	POST /api/test/show          body: JSON string; app.ShowTranscript (the tray's "last transcript")
+//	GET  /api/test/desktop       {"clipboard": "...", "notifications": [{"title", "body"}]}: what the
+//	                             Go side put on the clipboard and notified (Runtime.SetClipboard, Notify)
 //	GET  /media/{id}             the original recording (app.MediaHandler)
 //
 // The server is for tests on the loopback interface only: it has no authentication.
@@ -18,6 +21,7 @@ package devserver
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -42,6 +46,44 @@ type Runtime struct {
 	*apptest.Runtime
 	mu   sync.Mutex
 	subs map[chan []byte]struct{}
+
+	desk desktop
+}
+
+// Notification is one desktop notification the app showed.
+type Notification struct {
+	Title string `json:"title"`
+	Body  string `json:"body"`
+}
+
+// desktop is what the app did to the desktop: the clipboard and notifications.
+type desktop struct {
+	Clipboard     string         `json:"clipboard"`
+	Notifications []Notification `json:"notifications"`
+}
+
+// SetClipboard keeps text as the clipboard's content (the desktop shell's Clipboard hook).
+func (r *Runtime) SetClipboard(text string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.desk.Clipboard = text
+	return nil
+}
+
+// Notify records a notification (a quickrecord.Notifier).
+func (r *Runtime) Notify(_ context.Context, title, body string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.desk.Notifications = append(r.desk.Notifications, Notification{title, body})
+	return nil
+}
+
+func (r *Runtime) desktop() desktop {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d := r.desk
+	d.Notifications = append([]Notification{}, d.Notifications...)
+	return d
 }
 
 // NewRuntime returns a Runtime with no page connected.
@@ -105,6 +147,18 @@ func Handler(a *app.App, rt *Runtime, dist fs.FS) http.Handler {
 	mux.HandleFunc("POST /api/test/drop", s.drop)
 	mux.HandleFunc("POST /api/test/dialog/open", s.answerOpen)
 	mux.HandleFunc("POST /api/test/dialog/save", s.answerSave)
+	mux.HandleFunc("POST /api/test/show", func(w http.ResponseWriter, r *http.Request) {
+		var id string
+		if err := json.NewDecoder(r.Body).Decode(&id); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		app.ShowTranscript(a, id)
+		writeJSON(w, http.StatusOK, map[string]any{"result": true})
+	})
+	mux.HandleFunc("GET /api/test/desktop", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, rt.desktop())
+	})
 	mux.HandleFunc("GET /devshim.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Write(shim)

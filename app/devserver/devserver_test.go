@@ -144,3 +144,38 @@ func TestStatic(t *testing.T) {
 		t.Errorf("media = %d", code)
 	}
 }
+
+func TestDesktopAndShow(t *testing.T) {
+	rt := devserver.NewRuntime()
+	lib := apptest.NewLibrary()
+	a, err := app.New(app.Deps{Library: lib, Vault: lib, Runtime: rt, Settings: app.NewSettingsFile("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(devserver.Handler(a, rt, fstest.MapFS{}))
+	defer srv.Close()
+
+	rt.SetClipboard("hello there")
+	rt.Notify(context.Background(), "Transcribed", "4 s, copied")
+	resp, err := http.Get(srv.URL + "/api/test/desktop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `{"clipboard":"hello there","notifications":[{"title":"Transcribed","body":"4 s, copied"}]}`; strings.TrimSpace(string(b)) != want {
+		t.Errorf("desktop = %s, want %s", b, want)
+	}
+
+	r, err := http.Post(srv.URL+"/api/test/show", "application/json", strings.NewReader(`"t1"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if got, ok := rt.WaitFor(app.EventShowTranscript, nil, time.Second); !ok || got != "t1" {
+		t.Errorf("show event = %v, %v", got, ok)
+	}
+	if r, _ := http.Post(srv.URL+"/api/test/show", "application/json", strings.NewReader(`nope`)); r.StatusCode != http.StatusBadRequest {
+		t.Errorf("bad body: %d", r.StatusCode)
+	}
+}

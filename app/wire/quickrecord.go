@@ -56,11 +56,15 @@ func newQuickRecord(c quickRecordConfig) (*QuickRecord, error) {
 			p.Level = s.Level
 			p.Copy = s.QuickCopy && c.Clipboard != nil
 			p.Save = s.QuickSave
+			p.NoPreview = !s.QuickPreview
 			p.Notify = c.Notifier != nil
 			return p
 		},
 		Saver:   c.Saver,
 		OnState: x.changed,
+		// Partial text every 2 s over the last 10 s; a preview starts only when the last one is
+		// done, so a slow machine previews less often rather than falling behind.
+		Preview: quickrecord.Preview{Interval: 2 * time.Second, Window: 10 * time.Second},
 	}
 	if c.Clipboard != nil {
 		// Wails' clipboard needs Wails' own context, which the Clipboard func carries.
@@ -138,6 +142,7 @@ func appState(s quickrecord.State) app.QuickRecordState {
 		Device:    app.InputDevice(s.Device),
 		Elapsed:   s.Elapsed,
 		Level:     app.InputLevel{RMS: s.Level.RMS, Peak: s.Level.Peak, Silent: s.Level.Silent},
+		Preview:   s.Preview,
 	}
 	if o := s.Last; o != nil {
 		r := &app.QuickRecordResult{Duration: o.Duration, Copied: o.Copied, Saved: o.Saved}

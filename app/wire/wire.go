@@ -51,7 +51,13 @@ type Config struct {
 	Clipboard func(text string) error
 	// Notifier tells the user a quick recording is done; nil shows no notification.
 	Notifier quickrecord.Notifier
+
+	// idleTick is how often the idle lock checks the library (0 = defaultIdleTick); tests lower it.
+	idleTick time.Duration
 }
+
+// defaultIdleTick is how often the idle lock checks by default.
+const defaultIdleTick = 5 * time.Second
 
 // Keychain is the OS credential store: what the library remembers keys in and what the wiper clears.
 type Keychain interface {
@@ -96,7 +102,7 @@ func Open(cfg Config) (*Backend, error) {
 		Library:  lib,
 		Vault:    lib,
 		Models:   &modelManager{m: mm, canDownload: cfg.HTTPClient != nil},
-		Engines:  engines{},
+		Engines:  newSharedEngines(engines{}), // file jobs and the quick recording share a loaded model
 		Decoder:  decoder{ffmpeg: cfg.FFmpegPath},
 		Exporter: exporter{},
 		Wiper:    &wiper{cfg: cfg, lib: lib},
@@ -119,6 +125,8 @@ func Open(cfg Config) (*Backend, error) {
 			return nil, err
 		}
 		b.QuickRecord, b.Deps.QuickRecord = q, q
+		// The idle lock, like App.Lock, drops the last quick recording's text from memory.
+		lib.setOnLock(q.ForgetLast)
 	}
 	return b, nil
 }
@@ -150,6 +158,15 @@ type library struct {
 	lastUse  time.Time
 	stopIdle chan struct{}
 	idleDone chan struct{}
+	// onLock runs after the idle lock has locked the vault; nil does nothing.
+	onLock func()
+}
+
+// setOnLock sets the function that runs after every idle lock.
+func (x *library) setOnLock(f func()) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.onLock = f
 }
 
 func openLibrary(cfg Config) (*library, error) {
@@ -210,7 +227,11 @@ func (x *library) store() (*store.Library, error) {
 
 func (x *library) idleLoop(stop, done chan struct{}) {
 	defer close(done)
-	t := time.NewTicker(5 * time.Second)
+	tick := x.cfg.idleTick
+	if tick <= 0 {
+		tick = defaultIdleTick
+	}
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
 		select {
@@ -218,12 +239,15 @@ func (x *library) idleLoop(stop, done chan struct{}) {
 			return
 		case now := <-t.C:
 			x.mu.Lock()
-			l, idle, last := x.l, time.Duration(x.prefs.IdleMinutes)*time.Minute, x.lastUse
+			l, idle, last, onLock := x.l, time.Duration(x.prefs.IdleMinutes)*time.Minute, x.lastUse, x.onLock
 			x.mu.Unlock()
 			if l == nil || idle <= 0 || l.Locked() || now.Sub(last) < idle {
 				continue
 			}
 			l.Lock()
+			if onLock != nil {
+				onLock()
+			}
 			if st, err := x.Status(context.Background()); err == nil {
 				x.cfg.Runtime.Emit(app.EventVault, st)
 				x.cfg.Runtime.Emit(app.EventLibrary, "")

@@ -48,7 +48,8 @@ async function startServer() {
   home = path.join(tmp, "home");
   const env = { ...process.env };
   // The dev server finds whisper.cpp's libraries through the rpath build/whisper.sh set up.
-  server = spawn(bin, ["-testmodel", "-backupserver", "-home", home, "-dist", path.join(repo, "frontend", "dist")], {
+  // -mic: a pretend microphone that hears jfk.flac (11 s) in real time, then silence.
+  server = spawn(bin, ["-testmodel", "-backupserver", "-mic", path.join(corpus, "jfk.flac"), "-home", home, "-dist", path.join(repo, "frontend", "dist")], {
     cwd: repo,
     env,
     stdio: ["ignore", "pipe", "inherit"],
@@ -181,6 +182,83 @@ describe("desktop page against the real backend", () => {
     assert.match(msg, /not supported|damaged|not an audio/i);
   });
 
+  test("quick record: pick the microphone, see the level, stop on silence, get the text", async () => {
+    // Settings: the pretend microphones are listed; choose the one that hears jfk.flac and stop
+    // after 2 s of silence, copying and saving the text.
+    await page.locator(tid("nav-settings")).click();
+    const picker = page.locator(`${tid("mic-settings")} ${tid("mic-device")}`);
+    await picker.waitFor();
+    const labels = await picker.locator("option").allTextContents();
+    assert.ok(labels.some((l) => l.startsWith("Test microphone (jfk.flac)")), labels.join(", "));
+    assert.ok(labels.includes("Silent test microphone"), labels.join(", "));
+    await picker.selectOption("test-speaker");
+    await page.locator(tid("quick-silence")).selectOption("2");
+    await page.locator(tid("quick-copy")).check();
+    await page.locator(tid("quick-save")).check();
+    await page.waitForFunction(async () => {
+      const s = await window.go.app.App.GetSettings();
+      return s.inputDevice === "test-speaker" && s.quickSilenceSeconds === 2 && s.quickCopy && s.quickSave;
+    });
+    const before = (await call("ListTranscripts", { text: "", language: "", level: "", from: "", to: "", limit: 0 })).length;
+
+    // Record from the Transcribe view: the meter moves with the speech, and the recording stops by
+    // itself after the 11 s of speech and 2 s of silence.
+    await page.locator(tid("nav-transcribe")).click();
+    const card = page.locator(tid("quick"));
+    assert.equal(await card.getAttribute("data-phase"), "idle");
+    assert.equal(await page.locator(`${tid("quick")} ${tid("mic-device")}`).inputValue(), "test-speaker");
+    await page.locator(tid("quick-toggle")).click();
+    await page.locator(`${tid("quick")}[data-phase="recording"]`).waitFor();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="quick-meter"]')?.dataset.rms) > 20);
+    await page.locator(`${tid("quick-elapsed")}:has-text("0:03")`).waitFor();
+    await page.locator(`${tid("quick")}[data-phase="transcribing"]`).waitFor({ timeout: 30_000 });
+    await page.locator(`${tid("quick")}[data-phase="idle"]`).waitFor({ timeout: 120_000 });
+    await page.locator(`.toast:has-text("Quick recording transcribed")`).waitFor();
+
+    const st = await call("QuickRecordStatus");
+    assert.equal(st.last.error, "", JSON.stringify(st.last));
+    assert.ok(st.last.saved && st.last.copied && st.last.transcriptId, JSON.stringify(st.last));
+    const secs = st.last.duration / 1e9;
+    assert.ok(secs > 11 && secs < 16, `recorded ${secs} s`);
+    const t = await call("GetTranscript", st.last.transcriptId);
+    assert.equal(t.level, "standard");
+    const text = t.segments.map((s) => s.text).join("").trim();
+    assert.ok(text.length > 0, "the quick recording has text");
+    const desk = await (await fetch(new URL("api/test/desktop", url))).json();
+    // The clipboard holds the segments' text joined by spaces (transcript.Text).
+    assert.equal(desk.clipboard, t.segments.map((s) => s.text.trim()).filter(Boolean).join(" "));
+    assert.ok(desk.notifications.length >= 1, "a notification said it was done");
+    assert.ok(!desk.notifications.some((n) => n.body.includes(text.slice(0, 12))), "notifications never carry the text");
+    const after = (await call("ListTranscripts", { text: "", language: "", level: "", from: "", to: "", limit: 0 })).length;
+    assert.equal(after, before + 1);
+
+    // The last recording opens in the editor; so does the tray's "last transcript".
+    await page.locator(tid("quick-open")).click();
+    await page.locator(tid("segment")).first().waitFor();
+    await page.locator(tid("nav-library")).click();
+    await post("api/test/show", st.last.transcriptId);
+    await page.locator(tid("segment")).first().waitFor();
+
+    // The silent microphone, with no silence timeout: the meter stays empty, and Stop ends the
+    // recording.
+    await page.locator(tid("nav-settings")).click();
+    await page.locator(tid("quick-silence")).selectOption("0");
+    await page.locator(tid("nav-transcribe")).click();
+    await page.locator(`${tid("quick")} ${tid("mic-device")}`).selectOption("test-silent");
+    await page.waitForFunction(async () => {
+      const s = await window.go.app.App.GetSettings();
+      return s.inputDevice === "test-silent" && s.quickSilenceSeconds === 0;
+    });
+    await page.locator(tid("quick-toggle")).click();
+    await page.locator(`${tid("quick")}[data-phase="recording"]`).waitFor();
+    await page.locator(`${tid("quick-elapsed")}:has-text("0:01")`).waitFor();
+    assert.equal(await page.locator(tid("quick-meter")).getAttribute("data-rms"), "0");
+    await page.locator(tid("quick-toggle")).click();
+    await page.locator(`${tid("quick")}[data-phase="idle"]`).waitFor({ timeout: 120_000 });
+    await page.locator(tid("quick-last")).waitFor();
+    await call("SaveSettings", { ...(await call("GetSettings")), inputDevice: "test-speaker" });
+  });
+
   test("open the transcript, rename a speaker, export SRT", async () => {
     await page.locator(`${tid("job")}[data-state="done"]:has-text("stereo_two_speakers.wav") ${tid("job-open")}`).click();
     await page.locator(tid("segment")).first().waitFor();
@@ -235,8 +313,12 @@ describe("desktop page against the real backend", () => {
     const id = job.transcriptId;
     const priv = await call("GetTranscript", id);
     assert.equal(priv.level, "private");
-    const standard = await call("GetTranscript", stereoId);
-    const stdText = standard.segments.map((s) => s.text).join(" ").toLowerCase();
+    // The words of every Standard transcript (the quick recording heard jfk.flac too, and the test
+    // model gives the same text for the same audio).
+    let stdText = "";
+    for (const e of await call("ListTranscripts", { text: "", language: "", level: "standard", from: "", to: "", limit: 0 })) {
+      stdText += " " + (await call("GetTranscript", e.id)).segments.map((s) => s.text).join(" ").toLowerCase();
+    }
     const words = priv.segments.flatMap((s) => s.text.toLowerCase().match(/[a-z]{4,}/g) ?? []);
     const word = words.find((w) => !stdText.includes(w)) ?? words[0];
     assert.ok(word, "the private transcript has text");

@@ -63,6 +63,8 @@ type Prefs struct {
 	Save           bool          // save the transcript to the library
 	Level          transcript.Level
 	Notify         bool // show a notification when done
+	// NoPreview turns the streaming preview (Config.Preview) off for this recording.
+	NoPreview bool
 }
 
 // DefaultPrefs copy and save at the Standard level and notify.
@@ -366,7 +368,7 @@ func (q *Recorder) deliver() {
 func (q *Recorder) run(rec *capture.Recording, prefs Prefs) {
 	defer q.wg.Done()
 	var previews sync.WaitGroup
-	if q.cfg.Preview.Interval > 0 {
+	if q.cfg.Preview.Interval > 0 && !prefs.NoPreview {
 		pctx, stop := context.WithCancel(q.base)
 		previews.Add(1)
 		go func() { defer previews.Done(); q.preview(pctx, rec, prefs) }()

@@ -359,6 +359,22 @@ func TestPreview(t *testing.T) {
 	}
 }
 
+func TestNoPreviewPref(t *testing.T) {
+	prefs := quickrecord.DefaultPrefs()
+	prefs.NoPreview = true
+	r := newRig(t, prefs, quickrecord.Preview{Interval: 10 * time.Millisecond, Window: time.Second})
+	s := r.start(t)
+	s.Feed(capturetest.Sine(2, 300, 0.4), 0)
+	time.Sleep(200 * time.Millisecond) // twenty preview intervals
+	r.q.Stop()
+	if out, _ := r.outcome(t); out.Transcript == nil {
+		t.Fatalf("outcome %+v", out)
+	}
+	if n := len(r.engine.buffers()); n != 1 {
+		t.Errorf("engine called %d times, want once (no previews)", n)
+	}
+}
+
 func TestCloseWhileRecording(t *testing.T) {
 	r := newRig(t, quickrecord.DefaultPrefs(), quickrecord.Preview{})
 	s := r.start(t)

@@ -9,10 +9,12 @@ import {
   type JobOptions,
   type Model,
   type ModelProgress,
+  type QuickRecordState,
   type Settings,
   type SystemInfo,
   type VaultStatus,
 } from "./api";
+import { finished, outcome } from "./quickrecord";
 
 export type View = "transcribe" | "library" | "editor" | "settings";
 
@@ -36,7 +38,13 @@ class AppState {
   libraryVersion = $state(0);
   unlockOpen = $state(false);
   ready = $state(false);
+  /** quick is the microphone quick recording (null until known; available false without a microphone backend). */
+  quick = $state<QuickRecordState | null>(null);
   private toastSeq = 0;
+  // Settings saves go to the backend one at a time, in order; while one is pending the page's own
+  // (newer) settings win over events and responses carrying older ones.
+  private saveChain: Promise<unknown> = Promise.resolve();
+  private savesPending = 0;
   private unsubs: (() => void)[] = [];
 
   installedModels = $derived(this.models.filter((m) => m.installed));
@@ -47,11 +55,16 @@ class AppState {
       on<Job>(Events.job, (j) => this.upsertJob(j)),
       on<string>(Events.jobRemoved, (id) => (this.jobs = this.jobs.filter((j) => j.id !== id))),
       on<string>(Events.library, () => this.libraryVersion++),
-      on<VaultStatus>(Events.vault, (v) => (this.vault = v)),
+      on<VaultStatus>(Events.vault, (v) => this.vaultChanged(v)),
+      on<SystemInfo>(Events.system, (info) => (this.system = info)),
       on<ModelProgress>(Events.model, (p) => this.modelProgress(p)),
       on(Events.modelsChanged, () => void this.loadModels()),
-      on<Settings>(Events.settings, (s) => (this.settings = s)),
+      on<Settings>(Events.settings, (s) => {
+        if (this.savesPending === 0) this.settings = s;
+      }),
       on(Events.dataDeleted, () => void this.afterWipe()),
+      on<QuickRecordState>(Events.quickRecord, (q) => this.quickChanged(q)),
+      on<string>(Events.showTranscript, (id) => id && this.openTranscript(id)),
       onFileDrop((paths) => void this.addFiles(paths)),
     );
     await Promise.all([
@@ -60,6 +73,7 @@ class AppState {
       this.guard(async () => (this.jobs = await api.jobs())),
       this.loadVault(),
       this.loadModels(),
+      this.loadQuick(),
     ]);
     this.ready = true;
   }
@@ -109,6 +123,38 @@ class AppState {
     }
   }
 
+  vaultChanged(v: VaultStatus): void {
+    this.vault = v;
+    // A lock forgets the last quick recording (its title may be private), as the Go side does.
+    if (v.locked && this.quick?.last) this.quick = { ...this.quick, last: null as unknown as QuickRecordState["last"] };
+  }
+
+  async loadQuick(): Promise<void> {
+    try {
+      this.quick = await api.quickRecordStatus();
+    } catch {
+      this.quick = null;
+    }
+  }
+
+  /** quickChanged shows a quick recording's new state and tells the user when its text is ready. */
+  quickChanged(q: QuickRecordState): void {
+    const prev = this.quick;
+    this.quick = q;
+    if (finished(prev, q) && q.last) {
+      const o = outcome(q.last);
+      this.toast(o.kind, o.text);
+    }
+  }
+
+  async quickRecordToggle(): Promise<void> {
+    const recording = this.quick?.phase === "recording";
+    const q = await this.guard(() => (recording ? api.quickRecordStop() : api.quickRecordStart()));
+    // Events may already carry a newer state (a silence stop, the level); only take the answer when
+    // none came in between.
+    if (q && this.quick?.phase === (recording ? "recording" : "idle")) this.quick = q;
+  }
+
   async loadModels(): Promise<void> {
     try {
       this.models = await api.models();
@@ -147,16 +193,18 @@ class AppState {
 
   async addFiles(paths: string[]): Promise<void> {
     if (!paths.length) return;
+    // Wait for pending settings saves so that the backend and the page agree on the options. The
+    // backend decides whether Private work is possible (the page's cached vault status can lag).
+    await this.saveChain;
     const opt = this.jobOptions();
-    // The cached vault status can lag behind a password set a moment ago (it is refreshed by an
-    // event); ask the backend before refusing.
-    if (opt.level === "private" && this.vault && !this.vault.hasPassword) await this.loadVault();
-    if (opt.level === "private" && this.vault && !this.vault.hasPassword) {
-      this.toast("error", "Set a vault password in Settings before making private transcripts.");
-      this.view = "settings";
+    let jobs: Job[] | undefined;
+    try {
+      jobs = await api.addFiles(paths, opt);
+    } catch (e) {
+      this.error(e);
+      if (e instanceof ApiError && e.noVaultPassword) this.view = "settings";
       return;
     }
-    const jobs = await this.guard(() => api.addFiles(paths, opt));
     if (jobs) {
       // Events may have delivered newer states of these jobs already; they win.
       for (const j of jobs) if (!this.jobs.some((x) => x.id === j.id)) this.jobs = [...this.jobs, j];
@@ -169,12 +217,23 @@ class AppState {
     if (paths?.length) await this.addFiles(paths);
   }
 
+  /**
+   * saveSettings applies patch at once and saves the result. Saves run one after another, each
+   * sending the whole settings as they were when it was asked for, so the last one asked for is the
+   * one the backend keeps; only the last answer is applied.
+   */
   async saveSettings(patch: Partial<Settings>): Promise<void> {
     if (!this.settings) return;
     const next = { ...this.settings, ...patch };
     this.settings = next;
-    const saved = await this.guard(() => api.saveSettings(next));
-    if (saved) this.settings = saved;
+    this.savesPending++;
+    const run = this.saveChain.then(() => this.guard(() => api.saveSettings(next)));
+    this.saveChain = run;
+    const saved = await run;
+    if (--this.savesPending === 0) {
+      if (saved) this.settings = saved;
+      else await this.guard(async () => (this.settings = await api.settings())); // failed: show what is stored
+    }
   }
 
   openTranscript(id: string): void {

@@ -163,6 +163,7 @@ export namespace app {
 	    device: app.InputDevice;
 	    elapsed: number;
 	    level: app.InputLevel;
+	    preview: string;
 	    last: app.QuickRecordResult;
 	}
 	
@@ -180,6 +181,7 @@ export namespace app {
 	    quickSilenceSeconds: number;
 	    quickCopy: boolean;
 	    quickSave: boolean;
+	    quickPreview: boolean;
 	    cloudBackup: boolean;
 	}
 	
@@ -190,6 +192,7 @@ export namespace app {
 	    dataDir: string;
 	    hasVault: boolean;
 	    os: string;
+	    hotkey: string;
 	}
 	
 	export interface VaultStatus {

@@ -1,14 +1,16 @@
 // Command hushscribe-dev serves the desktop app's page to a browser for end-to-end tests and
 // front-end work (see package devserver). It prints "listening on URL" once ready.
 //
-//	hushscribe-dev [-addr 127.0.0.1:0] [-dist frontend/dist] [-home DIR] [-fake] [-testmodel] [-backupserver]
+//	hushscribe-dev [-addr 127.0.0.1:0] [-dist frontend/dist] [-home DIR] [-fake] [-testmodel] [-backupserver] [-mic FILE]
 //
 // By default it runs the real backend (library, vault, engine, exporters) in -home, a fresh
 // temporary folder unless given. -testmodel installs a small generated model so transcription works
 // without a download; -fake runs on in-memory fakes instead (no model, no cgo needed at run time).
 // -backupserver also starts a throwaway cloud backup server on loopback (internal/backupserver,
 // self-signed) and prints "backup server URL fingerprint FP" before "listening on", so that a test can
-// sign in to it from Settings.
+// sign in to it from Settings. -mic gives the real backend a pretend microphone
+// (capturetest.Player) that hears FILE in real time and then silence, beside a second, silent one;
+// the clipboard and notifications it causes are kept for GET /api/test/desktop.
 package main
 
 import (
@@ -42,6 +44,7 @@ func run() error {
 	fake := flag.Bool("fake", false, "use in-memory fakes instead of the real backend")
 	testModel := flag.Bool("testmodel", false, "install a small generated test model")
 	backupServer := flag.Bool("backupserver", false, "start a throwaway backup server on loopback")
+	mic := flag.String("mic", "", "a recording the pretend microphone hears (real backend only)")
 	flag.Parse()
 
 	if *home == "" {
@@ -73,7 +76,7 @@ func run() error {
 	if *fake {
 		a, err = fakeApp(rt, *home)
 	} else {
-		a, cleanup, err = realApp(rt, *home, *testModel)
+		a, cleanup, err = realApp(rt, *home, *testModel, *mic)
 	}
 	if err != nil {
 		return err

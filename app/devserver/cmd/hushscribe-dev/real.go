@@ -9,22 +9,41 @@ import (
 	"github.com/hushscribe/hushscribe/app"
 	"github.com/hushscribe/hushscribe/app/devserver"
 	"github.com/hushscribe/hushscribe/app/wire"
+	"github.com/hushscribe/hushscribe/internal/audio"
 	"github.com/hushscribe/hushscribe/internal/backup"
+	"github.com/hushscribe/hushscribe/internal/capture"
+	"github.com/hushscribe/hushscribe/internal/capture/capturetest"
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/paths"
 	"github.com/hushscribe/hushscribe/internal/testmodel"
 )
 
-// realApp wires the real backend in home, with an in-memory keychain and no network.
-func realApp(rt *devserver.Runtime, home string, testModel bool) (*app.App, func(), error) {
-	b, err := wire.Open(wire.Config{
+// realApp wires the real backend in home, with an in-memory keychain and no network; with mic, a
+// pretend microphone that hears that file.
+func realApp(rt *devserver.Runtime, home string, testModel bool, mic string) (*app.App, func(), error) {
+	cfg := wire.Config{
 		Dirs:     paths.At(home),
 		Runtime:  rt,
 		Keychain: &keychain.Memory{},
 		Version:  "dev",
 		// The lowest key derivation cost a non-test binary accepts: quick sign-ins in tests.
 		Backup: wire.BackupOptions{Iterations: backup.MinIterations, DeviceName: "hushscribe-dev"},
-	})
+	}
+	if mic != "" {
+		a, err := audio.DecodeFile(context.Background(), mic, audio.Options{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("-mic: %w", err)
+		}
+		cfg.Capture = &capturetest.Player{
+			List: []capture.Device{
+				{ID: "test-speaker", Name: "Test microphone (" + filepath.Base(mic) + ")", Default: true},
+				{ID: "test-silent", Name: "Silent test microphone"},
+			},
+			Audio: map[string][]float32{"test-speaker": a.Mono()},
+		}
+		cfg.Clipboard, cfg.Notifier = rt.SetClipboard, rt
+	}
+	b, err := wire.Open(cfg)
 	if err != nil {
 		return nil, nil, err
 	}

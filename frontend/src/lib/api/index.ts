@@ -21,6 +21,10 @@ export type BackupStatus = app.BackupStatus;
 export type BackupAccount = app.BackupAccount;
 export type BackupDevice = app.BackupDevice;
 export type BackupReport = app.BackupReport;
+export type QuickRecordState = app.QuickRecordState;
+export type QuickRecordResult = app.QuickRecordResult;
+export type InputDevice = app.InputDevice;
+export type InputLevel = app.InputLevel;
 export type Transcript = transcript.Transcript;
 export type Segment = transcript.Segment;
 export type Speaker = transcript.Speaker;
@@ -31,6 +35,10 @@ export class ApiError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "ApiError";
+  }
+  /** noVaultPassword reports whether the error says Private work needs a vault password first. */
+  get noVaultPassword(): boolean {
+    return /set a vault password/i.test(this.message);
   }
   /** locked reports whether the error says the vault is locked. */
   get locked(): boolean {
@@ -96,6 +104,12 @@ export const api = {
   systemInfo: wrap(() => App.SystemInfo()),
   deleteAllData: wrap((confirm: string) => App.DeleteAllData(confirm)),
 
+  // Quick recording from the microphone (also driven by the tray and the global hotkey)
+  quickRecordStatus: wrap(() => App.QuickRecordStatus()),
+  quickRecordStart: wrap(() => App.QuickRecordStart()),
+  quickRecordStop: wrap(() => App.QuickRecordStop()),
+  inputDevices: wrap(() => App.ListInputDevices()),
+
   // Cloud backup (opt-in)
   backupStatus: wrap(() => App.BackupStatus()),
   backupSignUp: wrap((a: BackupAccount) => App.BackupSignUp(a)),
@@ -117,6 +131,9 @@ export const Events = {
   settings: "settings",
   dataDeleted: "data:deleted",
   backup: "backup",
+  quickRecord: "quickrecord",
+  showTranscript: "transcript:show",
+  system: "system",
 } as const;
 
 /** on subscribes to a Go event and returns the unsubscribe function. */
