@@ -12,6 +12,7 @@ pkgs=(
   dbus-x11 gnome-keyring libsecret-tools                 # tests: a real Secret Service for go-keyring
   pulseaudio pulseaudio-utils                            # tests: a null sink + monitor for microphone capture
   postgresql                                             # tests: the backup server's PostgreSQL store
+  gcc-mingw-w64-x86-64-posix                             # tests: type-check the Windows build (build/crosscheck.sh)
 )
 if ! command -v dpkg-query >/dev/null; then
   echo "deps.sh: not a Debian-like system; install the equivalents of: ${pkgs[*]}" >&2

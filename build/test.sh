@@ -2,6 +2,7 @@
 # build/test.sh — the whole test suite, as run by CI (.ci/run) and by developers on a fresh machine.
 # Installs what is missing (system packages, whisper.cpp prefix, npm packages), then runs:
 #   go vet; go test (all packages, with the real whisper.cpp, the generated test model and the corpus);
+#   go vet of the Windows and macOS builds (build/crosscheck.sh);
 #   the frontend's unit tests and end-to-end tests in headless Chromium; the desktop window screenshot
 #   check under Xvfb; the keychain tests against a real Secret Service.
 # Environment: HUSHSCRIBE_CORPUS (default ../shared/corpus), GOTEST_FLAGS (extra go test flags).
@@ -23,6 +24,7 @@ step() { # step NAME CMD...
 
 step "go vet" go vet -tags "$HUSHSCRIBE_GO_TAGS" ./...
 step "go test" go test -tags "$HUSHSCRIBE_GO_TAGS" -count=1 -timeout 40m ${GOTEST_FLAGS:-} ./...
+step "go vet for Windows and macOS" build/crosscheck.sh
 if [ -f internal/keychain/testdata/run-real.sh ]; then
   step "keychain (real Secret Service)" bash internal/keychain/testdata/run-real.sh
 fi

@@ -41,6 +41,7 @@ function devBinary() {
 }
 
 let server, url, home, browser, page, backupServer;
+const pageLog = []; // the page's last console lines, for diagnostics
 const corpus = corpusDir();
 
 async function startServer() {
@@ -94,30 +95,34 @@ async function waitJob(name, timeout = 240_000) {
   }
 }
 
+// until polls cond, run here in Node against the backend, until it is true. (page.waitForFunction
+// cannot do this: it does not await a promise its predicate returns, so an async predicate passes at
+// once. That made earlier versions of these tests drop files before the vault password was set.)
+async function until(cond, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${cond}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function call(method, ...args) {
   const r = await post("api/call/" + method, args);
   if (r.error !== undefined) throw new Error(r.error);
   return r.result;
 }
 
-// dropAndQueue drops files on the page and waits until each has a job in the queue. The test server
-// delivers drops to the page over an event stream (the desktop window gets them from Wails itself);
-// if a drop does not reach the page within 15 s it is sent once more, with a diagnostic line.
+// dropAndQueue drops files on the page and waits until each has a job in the queue; when they do
+// not, it fails with what the page shows and its last console lines (which log drops and views).
 async function dropAndQueue(...files) {
-  const queued = async () => {
+  await drop(...files);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     const jobs = await call("Jobs");
-    return files.every((f) => jobs.some((j) => j.path === f));
-  };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    await drop(...files);
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if (await queued()) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    console.log(`# drop of ${files.join(", ")} not queued after 15 s; page says: ${await page.locator("body").innerText()}`);
+    if (files.every((f) => jobs.some((j) => j.path === f))) return;
+    await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`drop of ${files.join(", ")} never reached the queue`);
+  throw new Error(`drop of ${files.join(", ")} not queued after 30 s; page says:\n${await page.locator("body").innerText()}\npage log:\n${pageLog.slice(-40).join("\n")}`);
 }
 
 async function drop(...files) {
@@ -138,6 +143,10 @@ before(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
   page.on("pageerror", (e) => console.error("page error:", e.message));
+  page.on("console", (m) => {
+    pageLog.push(`${m.type()}: ${m.text()}`);
+    if (pageLog.length > 200) pageLog.shift();
+  });
   await page.goto(url);
   await page.waitForFunction(() => window.__hushscribeEventsReady === true);
   await page.locator(tid("dropzone")).waitFor();
@@ -157,8 +166,8 @@ describe("desktop page against the real backend", () => {
 
   test("a dropped file is transcribed, with progress to 100 %", async () => {
     await page.locator(tid("opt-channels")).check();
-    await page.waitForFunction(async () => (await window.go.app.App.GetSettings()).speakerPerChannel === true);
-    await drop(path.join(corpus, "stereo_two_speakers.wav"));
+    await until(async () => (await call("GetSettings")).speakerPerChannel === true);
+    await dropAndQueue(path.join(corpus, "stereo_two_speakers.wav"));
     const job = page.locator(`${tid("job")}:has-text("stereo_two_speakers.wav")`);
     await job.waitFor();
     await waitJob("stereo_two_speakers.wav");
@@ -175,7 +184,7 @@ describe("desktop page against the real backend", () => {
   test("a file that is not audio fails with a clear message", async () => {
     const bogus = path.join(tmp, "notes.txt");
     fs.writeFileSync(bogus, "these are meeting notes, not a recording\n".repeat(50));
-    await drop(bogus);
+    await dropAndQueue(bogus);
     const failed = page.locator(`${tid("job")}[data-state="failed"]:has-text("notes.txt")`);
     await failed.waitFor({ timeout: 60_000 });
     const msg = await failed.locator(tid("job-error")).textContent();
@@ -195,8 +204,8 @@ describe("desktop page against the real backend", () => {
     await page.locator(tid("quick-silence")).selectOption("2");
     await page.locator(tid("quick-copy")).check();
     await page.locator(tid("quick-save")).check();
-    await page.waitForFunction(async () => {
-      const s = await window.go.app.App.GetSettings();
+    await until(async () => {
+      const s = await call("GetSettings");
       return s.inputDevice === "test-speaker" && s.quickSilenceSeconds === 2 && s.quickCopy && s.quickSave;
     });
     const before = (await call("ListTranscripts", { text: "", language: "", level: "", from: "", to: "", limit: 0 })).length;
@@ -245,8 +254,8 @@ describe("desktop page against the real backend", () => {
     await page.locator(tid("quick-silence")).selectOption("0");
     await page.locator(tid("nav-transcribe")).click();
     await page.locator(`${tid("quick")} ${tid("mic-device")}`).selectOption("test-silent");
-    await page.waitForFunction(async () => {
-      const s = await window.go.app.App.GetSettings();
+    await until(async () => {
+      const s = await call("GetSettings");
       return s.inputDevice === "test-silent" && s.quickSilenceSeconds === 0;
     });
     await page.locator(tid("quick-toggle")).click();
@@ -275,10 +284,10 @@ describe("desktop page against the real backend", () => {
       [...document.querySelectorAll('[data-testid="segment-speaker"] option:checked')].some((o) => o.textContent === "Alice"));
     assert.ok(await s1.isVisible());
     await page.locator(`${tid("save-state")}:has-text("Saved")`).waitFor();
-    await page.waitForFunction(async (id) => {
-      const t = await window.go.app.App.GetTranscript(id);
+    await until(async () => {
+      const t = await call("GetTranscript", stereoId);
       return t.speakers.some((s) => s.id === "S1" && s.name === "Alice");
-    }, stereoId);
+    });
 
     const out = path.join(tmp, "export", "stereo.srt");
     await post("api/test/dialog/save", out);
@@ -299,13 +308,13 @@ describe("desktop page against the real backend", () => {
     await page.locator(tid("new-password")).fill("correct horse battery");
     await page.locator(tid("new-password2")).fill("correct horse battery");
     await page.locator(tid("set-password")).click();
-    await page.waitForFunction(async () => (await window.go.app.App.VaultStatus()).hasPassword);
+    await until(async () => (await call("VaultStatus")).hasPassword);
 
     // Transcribe privately.
     await page.locator(tid("nav-transcribe")).click();
     await page.locator(tid("opt-channels")).uncheck();
     await page.locator(tid("level-private")).click();
-    await page.waitForFunction(async () => (await window.go.app.App.GetSettings()).level === "private");
+    await until(async () => (await call("GetSettings")).level === "private");
     await dropAndQueue(path.join(corpus, "jfk.flac"));
     await waitJob("jfk.flac");
     await page.locator(`${tid("job")}[data-state="done"]:has-text("jfk.flac")`).waitFor();
@@ -334,7 +343,7 @@ describe("desktop page against the real backend", () => {
     // Lock: the title and text are gone, search does not find it, Get fails.
     await page.locator(tid("library-search")).fill("");
     await page.locator(tid("vault-toggle")).click();
-    await page.waitForFunction(async () => (await window.go.app.App.VaultStatus()).locked);
+    await until(async () => (await call("VaultStatus")).locked);
     await page.locator(`${tid("entry")}[data-id="${id}"] ${tid("entry-title")}:has-text("Private transcript")`).waitFor();
     assert.equal(await entry.locator(tid("entry-snippet")).count(), 0);
     await assert.rejects(call("GetTranscript", id), /locked/i);
@@ -358,7 +367,7 @@ describe("desktop page against the real backend", () => {
     await page.locator(tid("vault-toggle")).click();
     await page.locator(tid("unlock-password")).fill("correct horse battery");
     await page.locator(tid("unlock-submit")).click();
-    await page.waitForFunction(async () => !(await window.go.app.App.VaultStatus()).locked);
+    await until(async () => !(await call("VaultStatus")).locked);
     await entry.waitFor();
     await entry.locator("button.main").click();
     await page.locator(tid("segment")).first().waitFor();
@@ -391,7 +400,7 @@ describe("desktop page against the real backend", () => {
     const toggle = page.locator(tid("cloud-backup"));
     assert.equal(await toggle.isChecked(), false, "cloud backup must be off by default");
     await toggle.check();
-    await page.waitForFunction(async () => (await window.go.app.App.GetSettings()).cloudBackup === true);
+    await until(async () => (await call("GetSettings")).cloudBackup === true);
     await page.locator(tid("backup-server")).fill(backupServer.url);
     await page.locator(tid("backup-fingerprint")).fill(backupServer.fingerprint.toUpperCase().match(/../g).join(":"));
     await page.locator(tid("backup-email")).fill("alice@example.org");
@@ -410,9 +419,9 @@ describe("desktop page against the real backend", () => {
     await page.locator(`${tid("backup-state")}:has-text("Last synced")`).waitFor();
     // Sign out: backup off again, the library stays.
     await page.locator(tid("backup-signout")).click();
-    await page.waitForFunction(async () => (await window.go.app.App.GetSettings()).cloudBackup === false);
+    await until(async () => (await call("GetSettings")).cloudBackup === false);
     await page.locator(tid("backup-status")).waitFor({ state: "detached" });
-    assert.equal(await toggle.isChecked(), false);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="cloud-backup"]').checked);
     assert.equal((await call("BackupStatus")).enabled, false);
     assert.equal((await call("ListTranscripts", { text: "", language: "", level: "", from: "", to: "", limit: 0 })).length, entries.length);
   });

@@ -23,7 +23,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"syscall"
 	"time"
 
 	"github.com/hushscribe/hushscribe/internal/audio"
@@ -139,11 +138,7 @@ func measure(bin string, args ...string) (sample, error) {
 	if err != nil {
 		return sample{}, fmt.Errorf("%s: %v\n%s", filepath.Base(bin), err, tail(out))
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return sample{wall: wall}, nil
-	}
-	return sample{wall: wall, maxRSS: ru.Maxrss * 1024}, nil
+	return sample{wall: wall, maxRSS: maxRSS(cmd.ProcessState)}, nil
 }
 
 func median(s []sample) sample {

@@ -25,7 +25,15 @@ export interface Toast {
 }
 
 class AppState {
-  view = $state<View>("transcribe");
+  #view = $state<View>("transcribe");
+  /** view is the page shown; every change is logged at debug level with its caller, for tests' diagnostics. */
+  get view(): View {
+    return this.#view;
+  }
+  set view(v: View) {
+    if (v !== this.#view) console.debug(`[view] ${this.#view} -> ${v}`, new Error().stack?.split("\n").slice(2, 4).join(" < ") ?? "");
+    this.#view = v;
+  }
   editorId = $state("");
   jobs = $state<Job[]>([]);
   settings = $state<Settings | null>(null);
@@ -193,6 +201,7 @@ class AppState {
 
   async addFiles(paths: string[]): Promise<void> {
     if (!paths.length) return;
+    console.debug("[drop]", paths.join(", "));
     // Wait for pending settings saves so that the backend and the page agree on the options. The
     // backend decides whether Private work is possible (the page's cached vault status can lag).
     await this.saveChain;
@@ -201,6 +210,7 @@ class AppState {
     try {
       jobs = await api.addFiles(paths, opt);
     } catch (e) {
+      console.debug("[drop] refused:", String(e));
       this.error(e);
       if (e instanceof ApiError && e.noVaultPassword) this.view = "settings";
       return;

@@ -1,0 +1,1 @@
+/* empty: darwin-cc compiles Objective-C sources as this */
