@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wailsapp/wails/v2"
@@ -20,6 +24,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	"github.com/wailsapp/wails/v2/pkg/options/mac"
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
+	wruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/hushscribe/hushscribe/app"
 	"github.com/hushscribe/hushscribe/app/wire"
@@ -40,10 +45,11 @@ var frontendDist embed.FS
 func runDesktop(args []string) error {
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
-			fmt.Println("usage: hushscribe    (starts the desktop app; see `hushscribe help` for the other commands)")
+			fmt.Println("usage: hushscribe [FILE...]    (starts the desktop app and transcribes the files; see `hushscribe help` for the other commands)")
 			return nil
 		}
 	}
+	files := fileArgs(args)
 	dirs, err := paths.Resolve(os.Getenv)
 	if err != nil {
 		return err
@@ -90,9 +96,23 @@ func runDesktop(args []string) error {
 	// The tray and the hotkey start beside the window, never in its way: they talk to D-Bus and X11,
 	// and a failure only loses them.
 	trayDone := make(chan *trayRunner, 1)
+	var wctx atomic.Pointer[context.Context] // Wails' context, once started
 	startup := func(ctx context.Context) {
 		a.Startup(ctx)
+		wctx.Store(&ctx)
 		go func() { trayDone <- startTray(ctx, a, b.QuickRecord, vault) }()
+		queueFiles(a, "", files)
+	}
+	// A second launch (e.g. "Open with Hushscribe" on more files) hands its files to this window
+	// and exits; the lock is per data folder, so separate HUSHSCRIBE_HOMEs run side by side.
+	second := func(d options.SecondInstanceData) {
+		ctx := wctx.Load()
+		if ctx == nil {
+			return
+		}
+		wruntime.WindowUnminimise(*ctx)
+		wruntime.WindowShow(*ctx)
+		queueFiles(a, d.WorkingDirectory, fileArgs(d.Args))
 	}
 	shutdown := func(ctx context.Context) {
 		select {
@@ -115,7 +135,11 @@ func runDesktop(args []string) error {
 		BackgroundColour: options.NewRGB(246, 247, 249),
 		OnStartup:        startup,
 		OnShutdown:       shutdown,
-		Bind:             []any{a},
+		SingleInstanceLock: &options.SingleInstanceLock{
+			UniqueId:               singleInstanceID(dirs.Root),
+			OnSecondInstanceLaunch: second,
+		},
+		Bind: []any{a},
 		// File drops arrive as absolute paths through the page's OnFileDrop (frontend/src/lib/api).
 		// The webview stays a drop target: on Linux, DisableWebViewDrop would unset it and lose drops;
 		// Wails' drop handler already stops the webview from opening a dropped file itself.
@@ -136,4 +160,32 @@ func downloadClient() *http.Client {
 		ResponseHeaderTimeout: 60 * time.Second,
 		ForceAttemptHTTP2:     true,
 	}}
+}
+
+// fileArgs are the command line's file arguments (everything but flags).
+func fileArgs(args []string) []string {
+	var out []string
+	for _, a := range args {
+		if a != "" && !strings.HasPrefix(a, "-") {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// queueFiles queues files given on a command line; a failure (e.g. Private by default before a
+// vault password exists) reaches the window as a job error or is logged.
+func queueFiles(a *app.App, dir string, files []string) {
+	if len(files) == 0 {
+		return
+	}
+	if _, err := app.QueueFiles(a, dir, files); err != nil {
+		log.Printf("open %d file(s): %v", len(files), err)
+	}
+}
+
+// singleInstanceID names the running app for one data folder.
+func singleInstanceID(root string) string {
+	h := sha256.Sum256([]byte(root))
+	return "io.hushscribe.app." + hex.EncodeToString(h[:6])
 }

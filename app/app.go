@@ -31,7 +31,7 @@ const (
 	EventModelsChanged  = "models:changed"  // payload nil: the installed set or the default changed
 	EventSettings       = "settings"        // payload Settings
 	EventDataDeleted    = "data:deleted"    // payload nil: everything was wiped
-	EventFilesRequested = "files:requested" // payload []string: files passed on the command line
+	EventFilesRequested = "files:requested" // payload []string: files passed on the command line were queued (QueueFiles)
 	EventBackup         = "backup"          // payload BackupStatus: cloud backup state or sync progress
 	EventQuickRecord    = "quickrecord"     // payload QuickRecordState: quick recording state and input level
 	EventShowTranscript = "transcript:show" // payload string: the transcript id the window should open

@@ -743,3 +743,37 @@ func TestEngineOpenFailure(t *testing.T) {
 		t.Errorf("job = %+v", j)
 	}
 }
+
+func TestQueueFiles(t *testing.T) {
+	f := newFixture(t, nil)
+	p := f.audio(t, "talk.wav", 1, 1)
+	s, _ := f.app.GetSettings()
+	s.Language, s.Translate = "de", true
+	if _, err := f.app.SaveSettings(s); err != nil {
+		t.Fatal(err)
+	}
+	mark := f.rt.Len()
+	jobs, err := app.QueueFiles(f.app, filepath.Dir(p), []string{filepath.Base(p)})
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("QueueFiles = %v, %v", jobs, err)
+	}
+	if j := jobs[0]; j.Path != p || j.Options.Language != "de" || !j.Options.Translate {
+		t.Errorf("job = %+v; want %s with the remembered options", j, p)
+	}
+	if got, ok := f.rt.WaitAfter(mark, app.EventFilesRequested, nil, time.Second); !ok || len(got.([]string)) != 1 {
+		t.Errorf("files event = %v, %v", got, ok)
+	}
+	if j := f.waitJob(t, jobs[0].ID); j.State != app.JobDone {
+		t.Errorf("job ended %+v", j)
+	}
+
+	// Private by default before a password exists: refused, nothing queued.
+	s.Level = transcript.Private
+	f.app.SaveSettings(s)
+	if _, err := app.QueueFiles(f.app, "", []string{p}); !errors.Is(err, app.ErrNoVaultPassword) {
+		t.Errorf("private QueueFiles = %v", err)
+	}
+	if jobs, _ := app.QueueFiles(f.app, "", nil); jobs == nil || len(jobs) != 0 {
+		t.Errorf("no files = %#v", jobs)
+	}
+}

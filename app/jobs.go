@@ -633,3 +633,30 @@ func (p *enginePool) closeAll() {
 		delete(p.open, k)
 	}
 }
+
+// QueueFiles queues files passed to the program (a file manager's "Open with", or a second launch
+// forwarded to the running app) with the remembered options, and asks the window to show the queue
+// with EventFilesRequested. Relative paths are resolved against dir. A function, not a method, so
+// that it is not bound to the page.
+func QueueFiles(a *App, dir string, paths []string) ([]Job, error) {
+	if len(paths) == 0 {
+		return []Job{}, nil
+	}
+	abs := make([]string, len(paths))
+	for i, p := range paths {
+		if !filepath.IsAbs(p) && dir != "" {
+			p = filepath.Join(dir, p)
+		}
+		abs[i] = filepath.Clean(p)
+	}
+	s, err := a.GetSettings()
+	if err != nil {
+		return nil, fmt.Errorf("open files: %w", err)
+	}
+	jobs, err := a.AddFiles(abs, JobOptions{Model: s.Model, Language: s.Language, Translate: s.Translate, Level: s.Level, SpeakerPerChannel: s.SpeakerPerChannel})
+	if err != nil {
+		return nil, fmt.Errorf("open files: %w", err)
+	}
+	a.emit(EventFilesRequested, abs)
+	return jobs, nil
+}

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/hushscribe/hushscribe/internal/paths"
@@ -112,8 +113,19 @@ func dispatch(ctx context.Context, args []string, env Env) error {
 		fmt.Fprint(env.Stdout, usage)
 		return nil
 	default:
+		// `hushscribe FILE...` (a file manager's "Open with") opens the desktop app with the files
+		// queued.
+		if env.Desktop != nil && isFile(cmd) {
+			return env.Desktop(args)
+		}
 		return usageErr("unknown command %q; see `hushscribe help`", cmd)
 	}
+}
+
+// isFile reports whether p names an existing file (not a folder).
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
 
 func isHelp(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
@@ -121,7 +133,7 @@ func isHelp(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
 const usage = `Hushscribe — private speech-to-text on your own machine.
 
 Usage:
-  hushscribe                              start the desktop app
+  hushscribe [FILE...]                    start the desktop app (and transcribe the files)
   hushscribe transcribe [flags] FILE...   transcribe audio/video files (see transcribe -h)
   hushscribe models list                  installed and known models
   hushscribe models download NAME         download a model from the official host (or --mirror URL)

@@ -175,3 +175,35 @@ func TestProgressAlways(t *testing.T) {
 		t.Fatalf("progress bar never reached 100%%: %q", r.stderr)
 	}
 }
+
+func TestOpenWithStartsDesktop(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "talk.wav")
+	os.WriteFile(f, []byte("RIFF"), 0o644)
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		desktop bool
+		code    int
+	}{
+		{"a file", []string{f}, true, ExitOK},
+		{"files", []string{f, f}, true, ExitOK},
+		{"a folder", []string{dir}, false, ExitUsage},
+		{"a missing file", []string{filepath.Join(dir, "gone.wav")}, false, ExitUsage},
+		{"no args", nil, true, ExitOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			called := false
+			var out, errb bytes.Buffer
+			code := Run(context.Background(), tc.args, Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" },
+				Desktop: func(args []string) error { called, got = true, args; return nil }})
+			if code != tc.code || called != tc.desktop {
+				t.Fatalf("exit %d, desktop %v; want %d, %v (stderr %s)", code, called, tc.code, tc.desktop, errb.String())
+			}
+			if called && strings.Join(got, "|") != strings.Join(tc.args, "|") {
+				t.Errorf("desktop args %q, want %q", got, tc.args)
+			}
+		})
+	}
+}

@@ -65,6 +65,7 @@ class AppState {
       on<string>(Events.library, () => this.libraryVersion++),
       on<VaultStatus>(Events.vault, (v) => this.vaultChanged(v)),
       on<SystemInfo>(Events.system, (info) => (this.system = info)),
+      on(Events.filesRequested, () => (this.view = "transcribe")), // "Open with": show the queue
       on<ModelProgress>(Events.model, (p) => this.modelProgress(p)),
       on(Events.modelsChanged, () => void this.loadModels()),
       on<Settings>(Events.settings, (s) => {

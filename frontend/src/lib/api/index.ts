@@ -134,6 +134,7 @@ export const Events = {
   quickRecord: "quickrecord",
   showTranscript: "transcript:show",
   system: "system",
+  filesRequested: "files:requested",
 } as const;
 
 /** on subscribes to a Go event and returns the unsubscribe function. */
