@@ -270,6 +270,35 @@ func (a *App) DeleteBackupAccount(password string) (BackupStatus, error) {
 	return a.backupOff()
 }
 
+// ChangeBackupPassword changes the backup account's password after checking the old one
+// (ErrWrongPass). Backup stays on on this device; the account's other devices must sign in again
+// with the new password.
+func (a *App) ChangeBackupPassword(oldPassword, newPassword string) (BackupStatus, error) {
+	if err := a.backupDep("cloud backup"); err != nil {
+		return BackupStatus{}, err
+	}
+	switch {
+	case oldPassword == "":
+		return BackupStatus{}, fmt.Errorf("change backup password: %w: enter the current password", ErrInvalid)
+	case newPassword == "": // the rule of BackupAccount.check for sign-up and sign-in
+		return BackupStatus{}, fmt.Errorf("change backup password: %w: enter the new password", ErrInvalid)
+	case newPassword == oldPassword:
+		return BackupStatus{}, fmt.Errorf("change backup password: %w: the new password is the same as the current one", ErrInvalid)
+	}
+	a.bk.syncMu.Lock()
+	err := a.d.Backup.ChangePassword(a.background(), oldPassword, newPassword)
+	a.bk.syncMu.Unlock()
+	if err != nil {
+		return BackupStatus{}, fmt.Errorf("change backup password: %w", err)
+	}
+	st, err := a.backupStatus(a.background())
+	if err != nil {
+		return BackupStatus{}, fmt.Errorf("change backup password: %w", err)
+	}
+	a.emit(EventBackup, st)
+	return st, nil
+}
+
 func (a *App) backupOff() (BackupStatus, error) {
 	a.resetBackup()
 	a.setCloudBackup(false)

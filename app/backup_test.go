@@ -63,6 +63,7 @@ func TestBackupUnavailable(t *testing.T) {
 		"sign out": func() error { _, err := f.app.BackupSignOut(); return err },
 		"delete":   func() error { _, err := f.app.DeleteBackupAccount("x"); return err },
 		"devices":  func() error { _, err := f.app.BackupDevices(); return err },
+		"password": func() error { _, err := f.app.ChangeBackupPassword("old password", "new password"); return err },
 	} {
 		if err := call(); !errors.Is(err, app.ErrUnavailable) {
 			t.Errorf("%s = %v, want ErrUnavailable", name, err)
@@ -296,5 +297,69 @@ func TestBackupDevicesSignOutDelete(t *testing.T) {
 	}
 	if _, err := b.app.BackupSignIn(acct); !errors.Is(err, app.ErrWrongPass) {
 		t.Fatalf("sign in to a deleted account = %v", err)
+	}
+}
+
+// TestBackupChangePassword: the old password is checked, the new one works for the next sign-in
+// and the old one no longer does; this device stays on, the account's other devices are signed out.
+func TestBackupChangePassword(t *testing.T) {
+	srv := apptest.NewBackupServer()
+	a, _ := backupFixture(t, srv, "laptop")
+	b, _ := backupFixture(t, srv, "desktop")
+	if _, err := a.app.ChangeBackupPassword(acct.Password, "a new password"); !errors.Is(err, app.ErrBackupOff) {
+		t.Fatalf("change while off = %v, want ErrBackupOff", err)
+	}
+	if _, err := a.app.BackupSignUp(acct); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.app.BackupSignIn(acct); err != nil {
+		t.Fatal(err)
+	}
+	const newPw = "a new password"
+
+	for _, tc := range []struct {
+		name     string
+		old, new string
+		want     error
+	}{
+		{"no old password", "", newPw, app.ErrInvalid},
+		{"no new password", acct.Password, "", app.ErrInvalid},
+		{"same password", acct.Password, acct.Password, app.ErrInvalid},
+		{"wrong old password", "wrong", newPw, app.ErrWrongPass},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := a.app.ChangeBackupPassword(tc.old, tc.new); !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if st, _ := a.app.BackupStatus(); !st.Enabled {
+				t.Fatal("a failed change turned backup off")
+			}
+		})
+	}
+	if _, err := b.app.SyncBackup(); err != nil {
+		t.Fatalf("B sync after the failed changes: %v", err)
+	}
+
+	mark := a.rt.Len()
+	st, err := a.app.ChangeBackupPassword(acct.Password, newPw)
+	if err != nil || !st.Enabled || st.Email != acct.Email {
+		t.Fatalf("change = %+v, %v", st, err)
+	}
+	waitBackup(t, a, mark, "the status after the change", func(s app.BackupStatus) bool { return s.Enabled })
+	if _, err := a.app.SyncBackup(); err != nil {
+		t.Fatalf("sync on the device that changed the password: %v", err)
+	}
+	if _, err := b.app.SyncBackup(); !errors.Is(err, app.ErrSignedOut) {
+		t.Fatalf("sync on another device = %v, want ErrSignedOut", err)
+	}
+
+	c, _ := backupFixture(t, srv, "tablet")
+	if _, err := c.app.BackupSignIn(acct); !errors.Is(err, app.ErrWrongPass) {
+		t.Fatalf("sign in with the old password = %v, want ErrWrongPass", err)
+	}
+	withNew := acct
+	withNew.Password = newPw
+	if st, err := c.app.BackupSignIn(withNew); err != nil || !st.Enabled {
+		t.Fatalf("sign in with the new password = %+v, %v", st, err)
 	}
 }

@@ -205,6 +205,9 @@ type Backup interface {
 	SignOut(ctx context.Context) error
 	// DeleteAccount deletes the account and its backup from the server and turns backup off.
 	DeleteAccount(ctx context.Context, password string) error
+	// ChangePassword changes the account's password after checking the old one (ErrWrongPass); this
+	// device stays signed in, the account's other devices must sign in again.
+	ChangePassword(ctx context.Context, oldPassword, newPassword string) error
 	// Devices lists the devices signed in to the account.
 	Devices(ctx context.Context) ([]BackupDevice, error)
 }

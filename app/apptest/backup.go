@@ -19,11 +19,14 @@ type BackupServer struct {
 	accounts map[string]string                            // email -> password
 	data     map[string]map[string]*transcript.Transcript // email -> id -> transcript
 	devices  map[string][]app.BackupDevice                // email -> devices
+	// sessions counts password changes per email: a device signed in under an older count is
+	// signed out, as the real server ends the other sessions when the password changes.
+	sessions map[string]int
 }
 
 // NewBackupServer returns a server with no accounts.
 func NewBackupServer() *BackupServer {
-	return &BackupServer{accounts: map[string]string{}, data: map[string]map[string]*transcript.Transcript{}, devices: map[string][]app.BackupDevice{}}
+	return &BackupServer{accounts: map[string]string{}, data: map[string]map[string]*transcript.Transcript{}, devices: map[string][]app.BackupDevice{}, sessions: map[string]int{}}
 }
 
 // Objects returns the number of transcripts stored for email.
@@ -46,6 +49,7 @@ type Backup struct {
 	info    app.BackupInfo
 	known   map[string]bool // ids present at the last sync
 	syncs   int
+	session int // BackupServer.sessions of the account when this device signed in
 }
 
 // NewBackup returns a device's backup of lib on srv, off until SignUp or SignIn.
@@ -86,6 +90,7 @@ func (b *Backup) signedIn(acct app.BackupAccount) {
 		ID: "d" + strconv.Itoa(len(b.Server.devices[acct.Email])+1), Name: b.Name, Created: time.Now(), LastSeen: time.Now(),
 	})
 	ds := b.Server.devices[acct.Email]
+	b.session = b.Server.sessions[acct.Email]
 	b.info = app.BackupInfo{Enabled: true, Server: acct.Server, Fingerprint: acct.Fingerprint, Email: acct.Email, DeviceID: ds[len(ds)-1].ID}
 }
 
@@ -138,7 +143,7 @@ func (b *Backup) Sync(ctx context.Context) (app.BackupReport, error) {
 	b.Server.mu.Lock()
 	defer b.Server.mu.Unlock()
 	remote, ok := b.Server.data[b.info.Email]
-	if !ok {
+	if !ok || b.session != b.Server.sessions[b.info.Email] {
 		return rep, fmt.Errorf("fake backup: %w", app.ErrSignedOut)
 	}
 	entries, err := b.Lib.List(ctx, app.Filter{})
@@ -222,6 +227,31 @@ func (b *Backup) DeleteAccount(_ context.Context, password string) error {
 	delete(b.Server.data, b.info.Email)
 	delete(b.Server.devices, b.info.Email)
 	b.info = app.BackupInfo{}
+	return nil
+}
+
+// ChangePassword checks the old password and sets the new one; the account's other devices are
+// signed out (their next Sync fails with app.ErrSignedOut).
+func (b *Backup) ChangePassword(_ context.Context, oldPassword, newPassword string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.info.Enabled {
+		return app.ErrBackupOff
+	}
+	if err := b.reach(); err != nil {
+		return err
+	}
+	b.Server.mu.Lock()
+	defer b.Server.mu.Unlock()
+	if b.Server.accounts[b.info.Email] != oldPassword {
+		return fmt.Errorf("fake backup: %w", app.ErrWrongPass)
+	}
+	if newPassword == "" {
+		return fmt.Errorf("fake backup: %w: empty password", app.ErrInvalid)
+	}
+	b.Server.accounts[b.info.Email] = newPassword
+	b.Server.sessions[b.info.Email]++
+	b.session = b.Server.sessions[b.info.Email]
 	return nil
 }
 

@@ -222,6 +222,14 @@ func (c *cloudBackup) DeleteAccount(ctx context.Context, password string) error 
 	return backupErr(cl.DeleteAccount(ctx, []byte(password)))
 }
 
+func (c *cloudBackup) ChangePassword(ctx context.Context, oldPassword, newPassword string) error {
+	cl := c.current()
+	if cl == nil {
+		return app.ErrBackupOff
+	}
+	return backupErr(cl.ChangePassword(ctx, []byte(oldPassword), []byte(newPassword)))
+}
+
 func (c *cloudBackup) Devices(ctx context.Context) ([]app.BackupDevice, error) {
 	cl := c.current()
 	if cl == nil {

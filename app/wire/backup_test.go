@@ -134,6 +134,57 @@ func TestBackupRestore(t *testing.T) {
 	}
 }
 
+// TestBackupChangePassword: the real client and server. A changes the password (the old one is
+// checked) and stays on; B, signed in before, is signed out; a new device C cannot sign in with the
+// old password and restores the library with the new one.
+func TestBackupChangePassword(t *testing.T) {
+	srv := backuptest.Start(t)
+	ctx := context.Background()
+	a, b, c := newDevice(t, "laptop"), newDevice(t, "desktop"), newDevice(t, "tablet")
+	tr := &transcript.Transcript{Title: "Budget", Language: "en", Created: time.Now(),
+		Segments: []transcript.Segment{{End: time.Second, Text: "the budget is final"}}}
+	if err := a.b.Deps.Library.Save(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	acct := app.BackupAccount{Server: srv.URL, Fingerprint: srv.Fingerprint, Email: "carol@example.org", Password: "old password"}
+	if _, err := a.app.BackupSignUp(acct); err != nil {
+		t.Fatal(err)
+	}
+	waitSynced(t, a, 0, func(r app.BackupReport) bool { return r.Pushed == 1 })
+	mark := b.rt.Len()
+	if _, err := b.app.BackupSignIn(acct); err != nil {
+		t.Fatal(err)
+	}
+	waitSynced(t, b, mark, func(r app.BackupReport) bool { return r.Pulled == 1 })
+
+	const newPw = "new password"
+	if _, err := a.app.ChangeBackupPassword("wrong", newPw); !errors.Is(err, app.ErrWrongPass) {
+		t.Fatalf("change with a wrong password = %v", err)
+	}
+	if st, err := a.app.ChangeBackupPassword(acct.Password, newPw); err != nil || !st.Enabled {
+		t.Fatalf("change = %+v, %v", st, err)
+	}
+	if _, err := a.app.SyncBackup(); err != nil {
+		t.Fatalf("sync after the change: %v", err)
+	}
+	if _, err := b.app.SyncBackup(); !errors.Is(err, app.ErrSignedOut) {
+		t.Fatalf("sync on the other device = %v, want ErrSignedOut", err)
+	}
+
+	if _, err := c.app.BackupSignIn(acct); !errors.Is(err, app.ErrWrongPass) {
+		t.Fatalf("sign in with the old password = %v", err)
+	}
+	acct.Password = newPw
+	mark = c.rt.Len()
+	if _, err := c.app.BackupSignIn(acct); err != nil {
+		t.Fatalf("sign in with the new password: %v", err)
+	}
+	waitSynced(t, c, mark, func(r app.BackupReport) bool { return r.Pulled == 1 })
+	if got, err := c.app.GetTranscript(tr.ID); err != nil || got.Text() != "the budget is final" {
+		t.Fatalf("restored = %+v, %v", got, err)
+	}
+}
+
 // TestBackupOffline: a server that went away is reported as offline, and the library still works.
 func TestBackupOffline(t *testing.T) {
 	srv := backuptest.Start(t)

@@ -152,11 +152,7 @@ func appState(s quickrecord.State) app.QuickRecordState {
 				r.TranscriptID = o.Transcript.ID
 			}
 		}
-		if o.Err != nil {
-			r.Error = o.Err.Error()
-		} else if o.DeviceErr != nil {
-			r.Error = o.DeviceErr.Error()
-		}
+		r.Error = quickrecord.Problem(o)
 		out.Last = r
 	}
 	return out

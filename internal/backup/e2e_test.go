@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hushscribe/hushscribe/internal/backupserver/backuptest"
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/store"
 	"github.com/hushscribe/hushscribe/internal/transcript"
@@ -39,7 +40,7 @@ func openStore(t *testing.T, dir string) *store.Library {
 // keys or the password.
 func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	srv := newTestServer(t)
+	srv := backuptest.Start(t)
 	dirA, dirB := t.TempDir(), t.TempDir()
 	libA, libB := openStore(t, dirA), openStore(t, dirB)
 	libPassword := []byte("library password")
@@ -133,7 +134,7 @@ func TestEndToEnd(t *testing.T) {
 		needles["word "+w+" (lower case)"] = []byte(strings.ToLower(w))
 	}
 	files := 0
-	filepath.WalkDir(srv.dir, func(path string, d os.DirEntry, err error) error {
+	filepath.WalkDir(srv.Dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil
 		}

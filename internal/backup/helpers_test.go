@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"path/filepath"
 	"sort"
@@ -16,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hushscribe/hushscribe/internal/backupserver"
+	"github.com/hushscribe/hushscribe/internal/backupserver/backuptest"
 	"github.com/hushscribe/hushscribe/internal/export"
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/store"
@@ -27,61 +25,11 @@ import (
 // testIterations is the PBKDF2 count of the tests (only test binaries accept it).
 const testIterations = 1000
 
-// testServer is a backup server on a loopback TLS port, storing in dir.
-type testServer struct {
-	url     string
-	certPEM []byte
-	pool    *x509.CertPool
-	dir     string
-	meta    *backupserver.SQLMeta
-	hs      *http.Server
-}
-
-func newTestServer(t *testing.T, opts ...func(*backupserver.Config)) *testServer {
-	t.Helper()
-	dir := t.TempDir()
-	meta, err := backupserver.OpenSQLite(context.Background(), filepath.Join(dir, "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { meta.Close() })
-	blobs, err := backupserver.NewFileBlobs(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := backupserver.Config{Meta: meta, Blobs: blobs, Argon2: backupserver.TestingArgon2(), AuthPerMinute: 6000, AuthBurst: 1000}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	srv, err := backupserver.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM, keyPEM, err := backupserver.SelfSignedPEM(nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := srv.HTTPServer("", cert)
-	go hs.ServeTLS(ln, "", "")
-	t.Cleanup(func() { hs.Close() })
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(certPEM)
-	return &testServer{url: "https://" + ln.Addr().String(), certPEM: certPEM, pool: pool, dir: dir, meta: meta, hs: hs}
-}
-
 // objectCount counts the server's live objects.
-func (s *testServer) objectCount(t *testing.T) int {
+func objectCount(t *testing.T, srv *backuptest.Server) int {
 	t.Helper()
 	var n int
-	if err := s.meta.DB().QueryRow("SELECT COUNT(*) FROM objects WHERE deleted = 0").Scan(&n); err != nil {
+	if err := srv.Meta().DB().QueryRow("SELECT COUNT(*) FROM objects WHERE deleted = 0").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -96,13 +44,13 @@ type device struct {
 	rt       *flakyTransport
 }
 
-func newDevice(t *testing.T, srv *testServer, lib Library, dir string) *device {
+func newDevice(t *testing.T, srv *backuptest.Server, lib Library, dir string) *device {
 	t.Helper()
 	d := &device{dir: dir, lib: lib, keychain: &keychain.Memory{}}
-	d.rt = &flakyTransport{next: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.pool, MinVersion: tls.VersionTLS13}}}
+	d.rt = &flakyTransport{next: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CertPool(), MinVersion: tls.VersionTLS13}}}
 	t.Cleanup(d.rt.next.(*http.Transport).CloseIdleConnections)
 	c, err := New(lib, Config{
-		Server:     srv.url,
+		Server:     srv.URL,
 		StatePath:  filepath.Join(dir, "backup-state.json"),
 		Keychain:   d.keychain,
 		HTTPClient: &http.Client{Transport: d.rt, Timeout: time.Minute},
@@ -117,7 +65,7 @@ func newDevice(t *testing.T, srv *testServer, lib Library, dir string) *device {
 	return d
 }
 
-func newMemDevice(t *testing.T, srv *testServer) *device {
+func newMemDevice(t *testing.T, srv *backuptest.Server) *device {
 	return newDevice(t, srv, newMemLibrary(), t.TempDir())
 }
 

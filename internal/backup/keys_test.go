@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/hushscribe/hushscribe/internal/backupserver/backuptest"
 	"github.com/hushscribe/hushscribe/internal/vault"
 )
 
@@ -115,7 +116,7 @@ func TestDeriveKeys(t *testing.T) {
 // TestServerCannotSwapOrRollBack plays a malicious server: it serves one transcript's object
 // under another's id, and an old version under a newer number. The client refuses both.
 func TestServerCannotSwapOrRollBack(t *testing.T) {
-	srv := newTestServer(t)
+	srv := backuptest.Start(t)
 	a, b := newMemDevice(t, srv), newMemDevice(t, srv)
 	ctx := context.Background()
 	a.client.SignUp(ctx, testEmail, testPassword)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hushscribe/hushscribe/internal/backupserver"
+	"github.com/hushscribe/hushscribe/internal/backupserver/backuptest"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 )
 
@@ -17,7 +18,7 @@ var (
 )
 
 func TestOffByDefault(t *testing.T) {
-	srv := newTestServer(t)
+	srv := backuptest.Start(t)
 	d := newMemDevice(t, srv)
 	mustSave(t, d.lib, sample("t1", "Private thoughts", "hello"))
 	if d.client.Enabled() {
@@ -54,7 +55,7 @@ func (memSecrets) Set(string, []byte) error   { return nil }
 func (memSecrets) Delete(string) error        { return nil }
 
 func TestTwoDevicesCreateEditDelete(t *testing.T) {
-	srv := newTestServer(t)
+	srv := backuptest.Start(t)
 	a, b := newMemDevice(t, srv), newMemDevice(t, srv)
 	ctx := context.Background()
 	if err := a.client.SignUp(ctx, testEmail, testPassword); err != nil {
@@ -111,7 +112,7 @@ func TestTwoDevicesCreateEditDelete(t *testing.T) {
 		t.Fatal("t2 survived on B")
 	}
 	equalLibraries(t, a.lib, b.lib)
-	if n := srv.objectCount(t); n != 2 {
+	if n := objectCount(t, srv); n != 2 {
 		t.Fatalf("server has %d live objects, want 2", n)
 	}
 	// Nothing left to do anywhere.
@@ -123,7 +124,7 @@ func TestTwoDevicesCreateEditDelete(t *testing.T) {
 }
 
 func TestConcurrentEditsKeepBoth(t *testing.T) {
-	srv := newTestServer(t)
+	srv := backuptest.Start(t)
 	a, b := newMemDevice(t, srv), newMemDevice(t, srv)
 	ctx := context.Background()
 	a.client.SignUp(ctx, testEmail, testPassword)
@@ -167,7 +168,7 @@ func TestConcurrentEditsKeepBoth(t *testing.T) {
 func TestEditWinsOverDelete(t *testing.T) {
 	for _, deleteFirst := range []bool{true, false} {
 		t.Run(map[bool]string{true: "delete synced first", false: "edit synced first"}[deleteFirst], func(t *testing.T) {
-			srv := newTestServer(t)
+			srv := backuptest.Start(t)
 			a, b := newMemDevice(t, srv), newMemDevice(t, srv)
 			ctx := context.Background()
 			a.client.SignUp(ctx, testEmail, testPassword)
@@ -200,7 +201,7 @@ func TestEditWinsOverDelete(t *testing.T) {
 func TestInterruptedSyncResumesWithoutDuplicatesOrLoss(t *testing.T) {
 	for _, drop := range []bool{false, true} {
 		t.Run(map[bool]string{false: "request lost", true: "answer lost"}[drop], func(t *testing.T) {
-			srv := newTestServer(t)
+			srv := backuptest.Start(t)
 			a := newMemDevice(t, srv)
 			ctx := context.Background()
 			if err := a.client.SignUp(ctx, testEmail, testPassword); err != nil {
@@ -235,7 +236,7 @@ func TestInterruptedSyncResumesWithoutDuplicatesOrLoss(t *testing.T) {
 			if rep := a.sync(t); rep.Pushed != 0 || rep.Conflicts != 0 {
 				t.Fatalf("sync after completion still had work: %+v", rep)
 			}
-			if got := srv.objectCount(t); got != n {
+			if got := objectCount(t, srv); got != n {
 				t.Fatalf("server holds %d objects for %d transcripts", got, n)
 			}
 			if got := len(contents(t, a.lib)); got != n {
@@ -258,7 +259,7 @@ func TestInterruptedSyncResumesWithoutDuplicatesOrLoss(t *testing.T) {
 }
 
 func TestOfflineThenResume(t *testing.T) {
-	srv := newTestServer(t)
+	srv := backuptest.Start(t)
 	a := newMemDevice(t, srv)
 	ctx := context.Background()
 	a.client.SignUp(ctx, testEmail, testPassword)
@@ -274,7 +275,7 @@ func TestOfflineThenResume(t *testing.T) {
 }
 
 func TestSignedOutAndSignInAgain(t *testing.T) {
-	srv := newTestServer(t, func(c *backupserver.Config) { c.SessionTTL = time.Second })
+	srv := backuptest.StartWith(t, backuptest.Options{Config: func(c *backupserver.Config) { c.SessionTTL = time.Second }})
 	a := newMemDevice(t, srv)
 	ctx := context.Background()
 	if err := a.client.SignUp(ctx, testEmail, testPassword); err != nil {
@@ -302,7 +303,7 @@ func TestSignedOutAndSignInAgain(t *testing.T) {
 }
 
 func TestAccountErrors(t *testing.T) {
-	srv := newTestServer(t)
+	srv := backuptest.Start(t)
 	a, b := newMemDevice(t, srv), newMemDevice(t, srv)
 	ctx := context.Background()
 	if err := a.client.SignUp(ctx, testEmail, testPassword); err != nil {
@@ -326,7 +327,7 @@ func TestAccountErrors(t *testing.T) {
 }
 
 func TestLockoutReachesTheClient(t *testing.T) {
-	srv := newTestServer(t, func(c *backupserver.Config) { c.MaxLoginFailures = 2 })
+	srv := backuptest.StartWith(t, backuptest.Options{Config: func(c *backupserver.Config) { c.MaxLoginFailures = 2 }})
 	a := newMemDevice(t, srv)
 	ctx := context.Background()
 	a.client.SignUp(ctx, testEmail, testPassword)
@@ -340,7 +341,7 @@ func TestLockoutReachesTheClient(t *testing.T) {
 }
 
 func TestChangePassword(t *testing.T) {
-	srv := newTestServer(t)
+	srv := backuptest.Start(t)
 	a, b := newMemDevice(t, srv), newMemDevice(t, srv)
 	ctx := context.Background()
 	a.client.SignUp(ctx, testEmail, testPassword)
@@ -376,7 +377,7 @@ func TestChangePassword(t *testing.T) {
 }
 
 func TestSignOutAndDeleteAccount(t *testing.T) {
-	srv := newTestServer(t)
+	srv := backuptest.Start(t)
 	a := newMemDevice(t, srv)
 	ctx := context.Background()
 	a.client.SignUp(ctx, testEmail, testPassword)
@@ -400,7 +401,7 @@ func TestSignOutAndDeleteAccount(t *testing.T) {
 	if err := a.client.DeleteAccount(ctx, testPassword); err != nil {
 		t.Fatal(err)
 	}
-	if a.client.Enabled() || srv.objectCount(t) != 0 {
+	if a.client.Enabled() || objectCount(t, srv) != 0 {
 		t.Fatal("account deletion left data")
 	}
 	if err := a.client.SignIn(ctx, testEmail, testPassword); !errors.Is(err, ErrWrongPassword) {
@@ -412,7 +413,7 @@ func TestSignOutAndDeleteAccount(t *testing.T) {
 }
 
 func TestLockedPrivateTranscriptsWait(t *testing.T) {
-	srv := newTestServer(t)
+	srv := backuptest.Start(t)
 	a, b := newMemDevice(t, srv), newMemDevice(t, srv)
 	ctx := context.Background()
 	a.client.SignUp(ctx, testEmail, testPassword)

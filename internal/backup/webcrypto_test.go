@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hushscribe/hushscribe/internal/backupserver/backuptest"
 	"github.com/hushscribe/hushscribe/internal/export"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 	"github.com/hushscribe/hushscribe/internal/vault"
@@ -24,7 +25,7 @@ func TestWebCryptoRestore(t *testing.T) {
 	if err != nil {
 		t.Skip("node not installed")
 	}
-	srv := newTestServer(t)
+	srv := backuptest.Start(t)
 	a := newMemDevice(t, srv)
 	a.client.cfg.WrapParams = vault.Params{Iterations: vault.MinIterations} // vault.js reads no less
 	ctx := context.Background()
@@ -43,10 +44,10 @@ func TestWebCryptoRestore(t *testing.T) {
 	a.sync(t)
 
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	os.WriteFile(caFile, srv.certPEM, 0o600)
+	os.WriteFile(caFile, srv.CertPEM, 0o600)
 	runCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(runCtx, node, filepath.Join("testdata", "restore.mjs"), srv.url, testEmail, string(testPassword), strconv.Itoa(testIterations))
+	cmd := exec.CommandContext(runCtx, node, filepath.Join("testdata", "restore.mjs"), srv.URL, testEmail, string(testPassword), strconv.Itoa(testIterations))
 	cmd.Env = append(os.Environ(), "NODE_EXTRA_CA_CERTS="+caFile)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

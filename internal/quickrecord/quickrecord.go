@@ -546,6 +546,25 @@ func Message(o *Outcome) (title, body string) {
 	return title, strings.Join(parts, " ")
 }
 
+// Problem is what went wrong with an outcome, in words for the user, or "" when nothing did. Like
+// Message it never contains transcript text.
+func Problem(o *Outcome) string {
+	var parts []string
+	switch {
+	case o.Err == nil:
+	case errors.Is(o.Err, ErrNothingRecorded):
+		parts = append(parts, "The recording was too short to transcribe.")
+	case errors.Is(o.Err, ErrNoSpeech):
+		parts = append(parts, "No speech was recognised.")
+	default:
+		parts = append(parts, errText(o.Err))
+	}
+	if o.DeviceErr != nil {
+		parts = append(parts, "The microphone was disconnected; what was recorded until then was transcribed.")
+	}
+	return strings.Join(parts, " ")
+}
+
 func errText(err error) string {
 	if err == nil {
 		return ""

@@ -425,6 +425,31 @@ func TestMessage(t *testing.T) {
 	}
 }
 
+func TestProblem(t *testing.T) {
+	tr := &transcript.Transcript{Segments: []transcript.Segment{{Text: "secret words"}}}
+	tests := []struct {
+		o    quickrecord.Outcome
+		want string
+	}{
+		{quickrecord.Outcome{Transcript: tr, Copied: true, Saved: true}, ""},
+		{quickrecord.Outcome{Err: quickrecord.ErrNothingRecorded}, "The recording was too short to transcribe."},
+		{quickrecord.Outcome{Err: quickrecord.ErrNoSpeech}, "No speech was recognised."},
+		{quickrecord.Outcome{Transcript: tr, Copied: true, Err: errors.New("save to the library: locked")}, "Save to the library: locked."},
+		{quickrecord.Outcome{Transcript: tr, Saved: true, DeviceErr: &capture.DeviceLostError{Device: "USB", Recorded: time.Second}},
+			"The microphone was disconnected; what was recorded until then was transcribed."},
+		{quickrecord.Outcome{Err: quickrecord.ErrNoSpeech, DeviceErr: capture.ErrDeviceLost},
+			"No speech was recognised. The microphone was disconnected; what was recorded until then was transcribed."},
+	}
+	for _, tc := range tests {
+		if got := quickrecord.Problem(&tc.o); got != tc.want {
+			t.Errorf("Problem(%+v) = %q, want %q", tc.o, got, tc.want)
+		}
+		if got := quickrecord.Problem(&tc.o); strings.Contains(got, "secret") {
+			t.Errorf("Problem carries transcript text: %q", got)
+		}
+	}
+}
+
 func TestStateJSON(t *testing.T) {
 	s := quickrecord.State{Phase: quickrecord.Idle, Last: &quickrecord.Outcome{
 		Transcript: &transcript.Transcript{ID: "t1", Title: "Quick", Level: transcript.Standard, Segments: []transcript.Segment{{Text: " hi"}}},

@@ -35,7 +35,9 @@ describe("quick recording", () => {
     [result({ saved: true }), "success", "Quick recording transcribed and saved to the library."],
     [result({ copied: true, duration: 65 * S }), "success", "Quick recording transcribed (1 min 05 s) and copied to the clipboard."],
     [result({}), "info", "Quick recording transcribed; it was neither copied nor saved (see Settings)."],
-    [result({ error: "no speech recognised", saved: false }), "error", "Quick recording: no speech recognised"],
+    [result({ error: "No speech was recognised.", saved: false }), "error", "Quick recording: No speech was recognised."],
+    [result({ error: "The microphone was disconnected; what was recorded until then was transcribed.", saved: true, duration: 3 * S }), "info",
+      "Quick recording transcribed (3 s) and saved to the library. The microphone was disconnected; what was recorded until then was transcribed."],
   ])("outcome %#", (r, kind, text) => expect(outcome(r)).toEqual({ kind, text }));
 
   it("offers the default, the devices and a remembered unplugged device", () => {

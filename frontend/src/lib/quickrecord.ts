@@ -26,13 +26,17 @@ export interface Outcome {
 
 /** outcome is the message a finished quick recording gets. */
 export function outcome(r: QuickRecordResult): Outcome {
-  if (r.error) return { kind: "error", text: `Quick recording: ${r.error}` };
   const did: string[] = [];
   if (r.copied) did.push("copied to the clipboard");
   if (r.saved) did.push("saved to the library");
+  if (r.error && !did.length) return { kind: "error", text: `Quick recording: ${r.error}` };
   const len = r.duration > 0 ? ` (${duration(r.duration)})` : "";
-  if (!did.length) return { kind: "info", text: `Quick recording transcribed${len}; it was neither copied nor saved (see Settings).` };
-  return { kind: "success", text: `Quick recording transcribed${len} and ${did.join(" and ")}.` };
+  const text = did.length
+    ? `Quick recording transcribed${len} and ${did.join(" and ")}.`
+    : `Quick recording transcribed${len}; it was neither copied nor saved (see Settings).`;
+  // Something went wrong, but the text was kept (e.g. the microphone was unplugged mid-way).
+  if (r.error) return { kind: "info", text: `${text} ${r.error}` };
+  return { kind: did.length ? "success" : "info", text };
 }
 
 /** deviceLabel names a microphone for the picker; "" is the system default. */

@@ -1,12 +1,14 @@
 // Package backuptest runs a throwaway backup server (internal/backupserver) on a loopback TLS port,
 // with a fresh self-signed certificate, SQLite metadata and file blobs in a folder of its own, and
-// cheap argon2id parameters. Clients reach it by pinning its certificate fingerprint. It is for tests
-// and for the e2e dev server, never for real data.
+// cheap argon2id parameters. Clients reach it by pinning its certificate fingerprint or by trusting
+// the certificate itself (CertPEM, CertPool). It is for tests and for the e2e dev server, never for
+// real data.
 package backuptest
 
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
@@ -23,56 +25,91 @@ type Server struct {
 	URL string
 	// Fingerprint is the lowercase hex SHA-256 of its certificate, for pinning.
 	Fingerprint string
-	// Dir holds everything it stores.
+	// CertPEM is its self-signed certificate (valid for localhost, 127.0.0.1 and ::1), for clients
+	// that trust it as a root instead of pinning it.
+	CertPEM []byte
+	// Dir holds everything it stores: meta.db (the SQLite metadata) and blobs/ (the object bodies).
 	Dir string
 
 	hs   *http.Server
 	meta *backupserver.SQLMeta
 }
 
+// Options adjust a server; the zero value gives what Serve and Start give.
+type Options struct {
+	// Config, when set, changes the server's configuration before it starts: session lifetimes,
+	// lockout, rate limits, clock and so on. It receives the defaults of this package (the storage
+	// in Dir, TestingArgon2 and generous rate limits: 6000 authentication requests a minute, bursts
+	// of 1000); fields it leaves alone keep them.
+	Config func(*backupserver.Config)
+}
+
 // Serve starts a server that stores in dir.
-func Serve(dir string) (*Server, error) {
+func Serve(dir string) (*Server, error) { return ServeWith(dir, Options{}) }
+
+// ServeWith starts a server that stores in dir, adjusted by opts.
+func ServeWith(dir string, opts Options) (*Server, error) {
 	meta, err := backupserver.OpenSQLite(context.Background(), filepath.Join(dir, "meta.db"))
 	if err != nil {
 		return nil, fmt.Errorf("backuptest: %w", err)
 	}
-	blobs, err := backupserver.NewFileBlobs(filepath.Join(dir, "blobs"))
+	s, err := serve(dir, meta, opts)
 	if err != nil {
 		meta.Close()
 		return nil, fmt.Errorf("backuptest: %w", err)
 	}
-	srv, err := backupserver.New(backupserver.Config{
-		Meta: meta, Blobs: blobs, Argon2: backupserver.TestingArgon2(), AuthPerMinute: 6000, AuthBurst: 1000,
-	})
+	return s, nil
+}
+
+func serve(dir string, meta *backupserver.SQLMeta, opts Options) (*Server, error) {
+	blobs, err := backupserver.NewFileBlobs(filepath.Join(dir, "blobs"))
 	if err != nil {
-		meta.Close()
-		return nil, fmt.Errorf("backuptest: %w", err)
+		return nil, err
+	}
+	cfg := backupserver.Config{
+		Meta: meta, Blobs: blobs, Argon2: backupserver.TestingArgon2(), AuthPerMinute: 6000, AuthBurst: 1000,
+	}
+	if opts.Config != nil {
+		opts.Config(&cfg)
+	}
+	srv, err := backupserver.New(cfg)
+	if err != nil {
+		return nil, err
 	}
 	certPEM, keyPEM, err := backupserver.SelfSignedPEM(nil, time.Now())
 	if err != nil {
-		meta.Close()
-		return nil, fmt.Errorf("backuptest: %w", err)
+		return nil, err
 	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		meta.Close()
-		return nil, fmt.Errorf("backuptest: %w", err)
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		meta.Close()
-		return nil, fmt.Errorf("backuptest: %w", err)
+		return nil, err
 	}
 	hs := srv.HTTPServer("", cert)
 	go hs.ServeTLS(ln, "", "")
 	return &Server{
 		URL:         "https://" + ln.Addr().String(),
 		Fingerprint: backupserver.Fingerprint(cert),
+		CertPEM:     certPEM,
 		Dir:         dir,
 		hs:          hs,
 		meta:        meta,
 	}, nil
 }
+
+// CertPool returns a pool holding only the server's certificate, for a client's tls.Config RootCAs.
+func (s *Server) CertPool() *x509.CertPool {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(s.CertPEM)
+	return pool
+}
+
+// Meta returns the server's metadata store, for tests that inspect what it holds (Meta().DB() is the
+// SQLite database). It is closed by Close.
+func (s *Server) Meta() *backupserver.SQLMeta { return s.meta }
 
 // Close stops the server.
 func (s *Server) Close() error {
@@ -84,9 +121,12 @@ func (s *Server) Close() error {
 }
 
 // Start starts a server in a temporary folder for the length of the test.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
+
+// StartWith starts a server adjusted by opts in a temporary folder for the length of the test.
+func StartWith(t testing.TB, opts Options) *Server {
 	t.Helper()
-	s, err := Serve(t.TempDir())
+	s, err := ServeWith(t.TempDir(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,10 @@ type Player struct {
 	// Audio holds, by device ID, what the device hears (16 kHz mono); a device without an entry
 	// hears silence.
 	Audio map[string][]float32
+	// Lose holds, by device ID, how long after Start the device disappears (its stream stops
+	// delivering and reports capture.ErrDeviceLost through the sink); a device without an entry
+	// stays.
+	Lose map[string]time.Duration
 	// Block is the length of one delivery (0 = 20 ms).
 	Block time.Duration
 }
@@ -48,11 +52,12 @@ func (p *Player) Open(_ context.Context, id string, sink capture.Sink) (capture.
 	if block <= 0 {
 		block = 20 * time.Millisecond
 	}
-	return &playerStream{audio: p.Audio[dev.ID], block: block, sink: sink, stop: make(chan struct{})}, dev, nil
+	return &playerStream{audio: p.Audio[dev.ID], lose: p.Lose[dev.ID], block: block, sink: sink, stop: make(chan struct{})}, dev, nil
 }
 
 type playerStream struct {
 	audio []float32
+	lose  time.Duration
 	block time.Duration
 	sink  capture.Sink
 
@@ -87,6 +92,12 @@ func (s *playerStream) play() {
 		case <-s.stop:
 			return
 		case now := <-t.C:
+			if s.lose > 0 && now.Sub(begin) >= s.lose {
+				if s.sink.Stopped != nil {
+					s.sink.Stopped(fmt.Errorf("%w: the pretend device was unplugged", capture.ErrDeviceLost))
+				}
+				return
+			}
 			due := int(now.Sub(begin) * capture.SampleRate / time.Second)
 			for sent < due {
 				k := min(due-sent, cap(silence))

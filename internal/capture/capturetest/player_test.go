@@ -62,3 +62,23 @@ func TestPlayerDevices(t *testing.T) {
 		t.Errorf("unknown device: %v", err)
 	}
 }
+
+func TestPlayerLosesTheDevice(t *testing.T) {
+	p := &capturetest.Player{
+		List:  []capture.Device{{ID: "usb", Name: "USB"}},
+		Audio: map[string][]float32{"usb": capturetest.Sine(2, 440, 0.5)},
+		Lose:  map[string]time.Duration{"usb": 300 * time.Millisecond},
+	}
+	rec, err := capture.Start(context.Background(), p, capture.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := rec.Wait()
+	defer res.Wipe()
+	if res.Reason != capture.StoppedDeviceLost || !errors.Is(res.Err, capture.ErrDeviceLost) {
+		t.Fatalf("reason %v, err %v; want the device lost", res.Reason, res.Err)
+	}
+	if d := res.Duration(); d < 200*time.Millisecond || d > 400*time.Millisecond {
+		t.Errorf("kept %v of audio, want about 300ms", d)
+	}
+}

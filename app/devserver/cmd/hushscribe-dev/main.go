@@ -9,7 +9,8 @@
 // -backupserver also starts a throwaway cloud backup server on loopback (internal/backupserver,
 // self-signed) and prints "backup server URL fingerprint FP" before "listening on", so that a test can
 // sign in to it from Settings. -mic gives the real backend a pretend microphone
-// (capturetest.Player) that hears FILE in real time and then silence, beside a second, silent one;
+// (capturetest.Player) that hears FILE in real time and then silence, beside a silent one and one
+// that is unplugged 3 s into a recording;
 // the clipboard and notifications it causes are kept for GET /api/test/desktop.
 package main
 

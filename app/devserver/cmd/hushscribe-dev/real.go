@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/hushscribe/hushscribe/app"
 	"github.com/hushscribe/hushscribe/app/devserver"
@@ -38,8 +39,10 @@ func realApp(rt *devserver.Runtime, home string, testModel bool, mic string) (*a
 			List: []capture.Device{
 				{ID: "test-speaker", Name: "Test microphone (" + filepath.Base(mic) + ")", Default: true},
 				{ID: "test-silent", Name: "Silent test microphone"},
+				{ID: "test-unplugged", Name: "Test microphone unplugged after 3 s"},
 			},
-			Audio: map[string][]float32{"test-speaker": a.Mono()},
+			Audio: map[string][]float32{"test-speaker": a.Mono(), "test-unplugged": a.Mono()},
+			Lose:  map[string]time.Duration{"test-unplugged": 3 * time.Second},
 		}
 		cfg.Clipboard, cfg.Notifier = rt.SetClipboard, rt
 	}

@@ -117,6 +117,7 @@ export const api = {
   syncBackup: wrap(() => App.SyncBackup()),
   backupSignOut: wrap(() => App.BackupSignOut()),
   deleteBackupAccount: wrap((password: string) => App.DeleteBackupAccount(password)),
+  changeBackupPassword: wrap((oldPw: string, newPw: string) => App.ChangeBackupPassword(oldPw, newPw)),
   backupDevices: wrap(() => App.BackupDevices()),
 };
 

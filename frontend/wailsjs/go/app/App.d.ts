@@ -19,6 +19,8 @@ export function CancelDownload(arg1:string):Promise<void>;
 
 export function CancelJob(arg1:string):Promise<void>;
 
+export function ChangeBackupPassword(arg1:string,arg2:string):Promise<app.BackupStatus>;
+
 export function ChangePassword(arg1:string,arg2:string):Promise<app.VaultStatus>;
 
 export function ChooseFiles():Promise<Array<string>>;

@@ -34,6 +34,10 @@ export function CancelJob(arg1) {
   return window['go']['app']['App']['CancelJob'](arg1);
 }
 
+export function ChangeBackupPassword(arg1, arg2) {
+  return window['go']['app']['App']['ChangeBackupPassword'](arg1, arg2);
+}
+
 export function ChangePassword(arg1, arg2) {
   return window['go']['app']['App']['ChangePassword'](arg1, arg2);
 }
