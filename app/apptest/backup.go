@@ -208,8 +208,9 @@ func (b *Backup) SignOut(context.Context) error {
 	return nil
 }
 
-// DeleteAccount checks the password and deletes the account.
-func (b *Backup) DeleteAccount(_ context.Context, password string) error {
+// withPassword runs f with both locks held once backup is on, the server reachable and password
+// the account's.
+func (b *Backup) withPassword(password string, f func() error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.info.Enabled {
@@ -223,36 +224,32 @@ func (b *Backup) DeleteAccount(_ context.Context, password string) error {
 	if b.Server.accounts[b.info.Email] != password {
 		return fmt.Errorf("fake backup: %w", app.ErrWrongPass)
 	}
-	delete(b.Server.accounts, b.info.Email)
-	delete(b.Server.data, b.info.Email)
-	delete(b.Server.devices, b.info.Email)
-	b.info = app.BackupInfo{}
-	return nil
+	return f()
+}
+
+// DeleteAccount checks the password and deletes the account.
+func (b *Backup) DeleteAccount(_ context.Context, password string) error {
+	return b.withPassword(password, func() error {
+		delete(b.Server.accounts, b.info.Email)
+		delete(b.Server.data, b.info.Email)
+		delete(b.Server.devices, b.info.Email)
+		b.info = app.BackupInfo{}
+		return nil
+	})
 }
 
 // ChangePassword checks the old password and sets the new one; the account's other devices are
 // signed out (their next Sync fails with app.ErrSignedOut).
 func (b *Backup) ChangePassword(_ context.Context, oldPassword, newPassword string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.info.Enabled {
-		return app.ErrBackupOff
-	}
-	if err := b.reach(); err != nil {
-		return err
-	}
-	b.Server.mu.Lock()
-	defer b.Server.mu.Unlock()
-	if b.Server.accounts[b.info.Email] != oldPassword {
-		return fmt.Errorf("fake backup: %w", app.ErrWrongPass)
-	}
-	if newPassword == "" {
-		return fmt.Errorf("fake backup: %w: empty password", app.ErrInvalid)
-	}
-	b.Server.accounts[b.info.Email] = newPassword
-	b.Server.sessions[b.info.Email]++
-	b.session = b.Server.sessions[b.info.Email]
-	return nil
+	return b.withPassword(oldPassword, func() error {
+		if newPassword == "" {
+			return fmt.Errorf("fake backup: %w: empty password", app.ErrInvalid)
+		}
+		b.Server.accounts[b.info.Email] = newPassword
+		b.Server.sessions[b.info.Email]++
+		b.session = b.Server.sessions[b.info.Email]
+		return nil
+	})
 }
 
 // Devices lists the account's devices, this one marked Current.
