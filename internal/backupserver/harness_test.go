@@ -2,7 +2,6 @@ package backupserver_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
@@ -10,9 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -20,6 +17,7 @@ import (
 
 	"github.com/hushscribe/hushscribe/internal/backupserver"
 	"github.com/hushscribe/hushscribe/internal/backupserver/api"
+	"github.com/hushscribe/hushscribe/internal/backupserver/backuptest"
 )
 
 // fakeClock is a settable clock.
@@ -40,8 +38,8 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// harness is a backup server on a loopback TLS listener with SQLite and file storage in a
-// temporary directory.
+// harness is a backup server (backuptest) with a fake clock and a 1 MiB object size limit, and an
+// HTTPS client that trusts its certificate.
 type harness struct {
 	t      testing.TB
 	url    string
@@ -55,58 +53,33 @@ type harness struct {
 
 type harnessOption func(*backupserver.Config)
 
+// newHarness starts a harness with SQLite and file storage in a temporary directory.
 func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	meta, err := backupserver.OpenSQLite(context.Background(), filepath.Join(dir, "meta.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { meta.Close() })
-	blobs, err := backupserver.NewFileBlobs(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return startHarness(t, dir, meta, blobs, opts...)
+	return startHarness(t, nil, nil, opts...)
 }
 
-func startHarness(t testing.TB, dir string, meta backupserver.Meta, blobs backupserver.Blobs, opts ...harnessOption) *harness {
+// startHarness starts a harness on meta and blobs; a nil one is backuptest's default (SQLite
+// metadata or file blobs in a temporary directory).
+func startHarness(t testing.TB, meta backupserver.Meta, blobs backupserver.Blobs, opts ...harnessOption) *harness {
 	t.Helper()
 	clock := &fakeClock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
-	cfg := backupserver.Config{
-		Meta: meta, Blobs: blobs, Clock: clock.Now, Argon2: backupserver.TestingArgon2(),
-		MaxObjectSize: 1 << 20, AuthPerMinute: 6000, AuthBurst: 1000,
+	s := backuptest.StartWith(t, backuptest.Options{Meta: meta, Blobs: blobs, Config: func(c *backupserver.Config) {
+		c.Clock, c.MaxObjectSize = clock.Now, 1<<20
+		for _, o := range opts {
+			o(c)
+		}
+	}})
+	if meta == nil {
+		meta = s.Meta()
 	}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	srv, err := backupserver.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM, keyPEM, err := backupserver.SelfSignedPEM(nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := srv.HTTPServer("", cert)
-	go hs.ServeTLS(ln, "", "")
-	t.Cleanup(func() { hs.Close() })
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(certPEM)
+	pool := s.CertPool()
 	client := &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13}},
 	}
 	t.Cleanup(client.CloseIdleConnections)
-	return &harness{t: t, url: "https://" + ln.Addr().String(), client: client, pool: pool, dir: dir, meta: meta, blobs: blobs, clock: clock}
+	return &harness{t: t, url: s.URL, client: client, pool: pool, dir: s.Dir, meta: meta, blobs: s.Blobs(), clock: clock}
 }
 
 // request is one HTTP request for harness.do.

@@ -223,7 +223,7 @@ func TestServerOnPostgresAndS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { meta.Close() })
-	h := startHarness(t, t.TempDir(), meta, newS3(t))
+	h := startHarness(t, meta, newS3(t))
 	u := h.signUp("erin@example.org")
 	h.mustPut(u.session.Token, "a", 0, []byte("encrypted bytes"))
 	h.mustPut(u.session.Token, "a", 1, []byte("encrypted bytes, v2"))

@@ -1,8 +1,8 @@
 // Package backuptest runs a throwaway backup server (internal/backupserver) on a loopback TLS port,
-// with a fresh self-signed certificate, SQLite metadata and file blobs in a folder of its own, and
-// cheap argon2id parameters. Clients reach it by pinning its certificate fingerprint or by trusting
-// the certificate itself (CertPEM, CertPool). It is for tests and for the e2e dev server, never for
-// real data.
+// with a fresh self-signed certificate, SQLite metadata and file blobs in a folder of its own (or
+// stores the caller supplies), and cheap argon2id parameters. Clients reach it by pinning its
+// certificate fingerprint or by trusting the certificate itself (CertPEM, CertPool). It is for tests
+// and for the e2e dev server, never for real data.
 package backuptest
 
 import (
@@ -28,20 +28,26 @@ type Server struct {
 	// CertPEM is its self-signed certificate (valid for localhost, 127.0.0.1 and ::1), for clients
 	// that trust it as a root instead of pinning it.
 	CertPEM []byte
-	// Dir holds everything it stores: meta.db (the SQLite metadata) and blobs/ (the object bodies).
+	// Dir holds everything it stores: meta.db (the SQLite metadata) and blobs/ (the object bodies),
+	// each unless Options supplied that store instead.
 	Dir string
 
-	hs   *http.Server
-	meta *backupserver.SQLMeta
+	hs    *http.Server
+	meta  *backupserver.SQLMeta // nil when Options.Meta supplied the store
+	blobs backupserver.Blobs
 }
 
 // Options adjust a server; the zero value gives what Serve and Start give.
 type Options struct {
 	// Config, when set, changes the server's configuration before it starts: session lifetimes,
 	// lockout, rate limits, clock and so on. It receives the defaults of this package (the storage
-	// in Dir, TestingArgon2 and generous rate limits: 6000 authentication requests a minute, bursts
-	// of 1000); fields it leaves alone keep them.
+	// in Dir or from Meta and Blobs, TestingArgon2 and generous rate limits: 6000 authentication
+	// requests a minute, bursts of 1000); fields it leaves alone keep them.
 	Config func(*backupserver.Config)
+	// Meta and Blobs, when set, are the stores the server uses instead of SQLite in Dir/meta.db and
+	// files in Dir/blobs (say PostgreSQL or S3). They stay the caller's: Close does not close them.
+	Meta  backupserver.Meta
+	Blobs backupserver.Blobs
 }
 
 // Serve starts a server that stores in dir.
@@ -49,25 +55,35 @@ func Serve(dir string) (*Server, error) { return ServeWith(dir, Options{}) }
 
 // ServeWith starts a server that stores in dir, adjusted by opts.
 func ServeWith(dir string, opts Options) (*Server, error) {
-	meta, err := backupserver.OpenSQLite(context.Background(), filepath.Join(dir, "meta.db"))
-	if err != nil {
-		return nil, fmt.Errorf("backuptest: %w", err)
+	var own *backupserver.SQLMeta
+	if opts.Meta == nil {
+		var err error
+		if own, err = backupserver.OpenSQLite(context.Background(), filepath.Join(dir, "meta.db")); err != nil {
+			return nil, fmt.Errorf("backuptest: %w", err)
+		}
+		opts.Meta = own
 	}
-	s, err := serve(dir, meta, opts)
+	s, err := serve(dir, own, opts)
 	if err != nil {
-		meta.Close()
+		if own != nil {
+			own.Close()
+		}
 		return nil, fmt.Errorf("backuptest: %w", err)
 	}
 	return s, nil
 }
 
-func serve(dir string, meta *backupserver.SQLMeta, opts Options) (*Server, error) {
-	blobs, err := backupserver.NewFileBlobs(filepath.Join(dir, "blobs"))
-	if err != nil {
-		return nil, err
+// serve starts a server on opts.Meta; own is that store when this package opened it, else nil.
+func serve(dir string, own *backupserver.SQLMeta, opts Options) (*Server, error) {
+	blobs := opts.Blobs
+	if blobs == nil {
+		var err error
+		if blobs, err = backupserver.NewFileBlobs(filepath.Join(dir, "blobs")); err != nil {
+			return nil, err
+		}
 	}
 	cfg := backupserver.Config{
-		Meta: meta, Blobs: blobs, Argon2: backupserver.TestingArgon2(), AuthPerMinute: 6000, AuthBurst: 1000,
+		Meta: opts.Meta, Blobs: blobs, Argon2: backupserver.TestingArgon2(), AuthPerMinute: 6000, AuthBurst: 1000,
 	}
 	if opts.Config != nil {
 		opts.Config(&cfg)
@@ -96,7 +112,8 @@ func serve(dir string, meta *backupserver.SQLMeta, opts Options) (*Server, error
 		CertPEM:     certPEM,
 		Dir:         dir,
 		hs:          hs,
-		meta:        meta,
+		meta:        own,
+		blobs:       blobs,
 	}, nil
 }
 
@@ -108,14 +125,19 @@ func (s *Server) CertPool() *x509.CertPool {
 }
 
 // Meta returns the server's metadata store, for tests that inspect what it holds (Meta().DB() is the
-// SQLite database). It is closed by Close.
+// SQLite database). It is closed by Close. It is nil when Options.Meta supplied the store.
 func (s *Server) Meta() *backupserver.SQLMeta { return s.meta }
 
-// Close stops the server.
+// Blobs returns the server's blob store: Options.Blobs, or else the files in Dir/blobs.
+func (s *Server) Blobs() backupserver.Blobs { return s.blobs }
+
+// Close stops the server and closes the metadata store it opened itself.
 func (s *Server) Close() error {
 	err := s.hs.Close()
-	if merr := s.meta.Close(); err == nil {
-		err = merr
+	if s.meta != nil {
+		if merr := s.meta.Close(); err == nil {
+			err = merr
+		}
 	}
 	return err
 }
