@@ -20,7 +20,11 @@
 //     does, so sample 0 is the encoder's first input sample. MPEG-2/2.5
 //     Layer III (16-24 kHz and lower) goes to ffmpeg when it is installed,
 //     because go-mp3 mis-decodes some of its frames; without ffmpeg go-mp3
-//     decodes it anyway, with audible but rare glitches.
+//     decodes it anyway, with audible but rare glitches. A long MP3 (1 MB
+//     or more) is decoded in chunks on all cores, each chunk starting ten
+//     frames early so that the bit reservoir, the IMDCT overlap and the
+//     synthesis filterbank are filled as they would be: the output is
+//     go-mp3's own, sample for sample (see mp3par.go).
 //   - Ogg Vorbis (github.com/jfreymuth/oggvorbis).
 //
 // Everything else (M4A/AAC, Opus, WebM/MKV/MP4 video, WMA, AMR, MP2, ...)

@@ -1,6 +1,7 @@
 package audio
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -209,6 +210,28 @@ func findMP3Sync(b []byte) (int, bool) {
 // which gapless decoders drop together with the encoder delay.
 const mp3DecoderDelay = 529
 
+// mp3PCM returns go-mp3's output for the frames in r (16-bit little-endian
+// stereo) and its sample rate. A long stream of known size is read into
+// memory and decoded on several cores (see parallelMP3); anything else
+// streams through one decoder.
+func mp3PCM(ctx context.Context, r io.Reader, first mp3Header, size int64, workers int) (io.Reader, int, error) {
+	if workers > 1 && size >= mp3MinParallelSize {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		if p := newParallelMP3(ctx, data, first, workers, mp3MinChunkFrames); p != nil {
+			return p, first.sampleRate(), nil
+		}
+		r = bytes.NewReader(data)
+	}
+	d, err := mp3.NewDecoder(noSeek{r})
+	if err != nil {
+		return nil, 0, err
+	}
+	return d, d.SampleRate(), nil
+}
+
 // decodeMP3 decodes MPEG-1/2 Layer III with go-mp3. r starts at the first
 // frame. A Xing/Info frame is skipped and, with a LAME tag, so are the
 // encoder delay and padding, exactly as ffmpeg does, so that sample 0 is
@@ -221,14 +244,16 @@ func decodeMP3(ctx context.Context, r io.Reader, info mp3Info, size int64, opt O
 		}
 		size -= int64(info.tagFrame)
 	}
-	d, err := mp3.NewDecoder(r)
+	d, rate, err := mp3PCM(ctx, r, h, size, mp3Workers())
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("%w: no complete frame", ErrCorrupt)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	rate := d.SampleRate()
+	if c, ok := d.(interface{ Close() }); ok {
+		defer c.Close()
+	}
 	channels := h.channels()
 	s, err := newSink(ctx, rate, channels, opt.KeepChannels)
 	if err != nil {
