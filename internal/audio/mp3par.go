@@ -43,9 +43,11 @@ func mp3Frames(data []byte, first mp3Header) (offsets []int, end int) {
 	pos := 0
 	for pos+4 <= len(data) {
 		h := mp3Header(binary.BigEndian.Uint32(data[pos:]))
+		if !h.valid() || h.layer() != 3 || h.version() != first.version() || h.srIndex() != first.srIndex() || h.channels() != first.channels() {
+			break
+		}
 		n := h.frameLen()
-		if !h.valid() || h.layer() != 3 || n <= 4 || pos+n > len(data) ||
-			h.version() != first.version() || h.srIndex() != first.srIndex() || h.channels() != first.channels() {
+		if n <= 4 || pos+n > len(data) {
 			break
 		}
 		offsets = append(offsets, pos)

@@ -183,3 +183,62 @@ func BenchmarkMP3Parallel(b *testing.B) {
 		b.ReportMetric(seconds*float64(b.N)/b.Elapsed().Seconds(), "x_realtime")
 	})
 }
+
+// FuzzMP3Parallel: on any input that parses as a run of frames, the chunked decode gives what one
+// decoder gives, samples and whether it fails.
+func FuzzMP3Parallel(f *testing.F) {
+	needFFmpeg(f)
+	for _, layout := range []string{"32 kbps mono", "MPEG-2 22.05 kHz"} {
+		args := append([]string{"-t", "3", "-i", filepath.Join(corpusDir(f), "jfk.flac")}, mp3Layouts[layout]...)
+		b := ffmpegRun(f, nil, append(args, "-f", "mp3", "-")...)
+		i, _ := findMP3Sync(b)
+		f.Add(b[i:])
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 4 {
+			return
+		}
+		first := mp3Header(binary.BigEndian.Uint32(data))
+		if !first.valid() || first.layer() != 3 {
+			return
+		}
+		want, wantErr := safeSerialPCM(data)
+		p := newParallelMP3(context.Background(), data, first, 3, 7)
+		if p == nil {
+			return
+		}
+		got, err := safeReadAll(p)
+		p.Close()
+		if errors.Is(wantErr, errPanic) || errors.Is(err, errPanic) {
+			// go-mp3 panics on some damaged input (decodeMP3 turns that into ErrCorrupt); what a
+			// panicking decoder had produced is lost, so only the failure can be compared.
+			if !errors.Is(err, errPanic) || !errors.Is(wantErr, errPanic) {
+				t.Fatalf("chunked: err %v; serial: err %v", err, wantErr)
+			}
+			return
+		}
+		if (err != nil) != (wantErr != nil) || !bytes.Equal(got, want) {
+			t.Fatalf("chunked: %d bytes, err %v; serial: %d bytes, err %v (first difference at %d)", len(got), err, len(want), wantErr, firstDiff(got, want))
+		}
+	})
+}
+
+var errPanic = errors.New("panic")
+
+func safeSerialPCM(data []byte) (pcm []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errPanic
+		}
+	}()
+	return serialPCM(data)
+}
+
+func safeReadAll(r io.Reader) (b []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errPanic
+		}
+	}()
+	return io.ReadAll(r)
+}
