@@ -9,7 +9,7 @@ pkgs=(
   ffmpeg                                                 # decoding M4A/AAC/Opus/video (optional for users)
   sox espeak-ng flac strace inotify-tools                # tests: make speech, compare decoders, watch the disk
   chromium xvfb xauth imagemagick x11-utils               # tests: headless browser, real window + screenshot
-  xdotool python3-gi gir1.2-gtk-3.0                      # tests: a native drag and drop onto the window (build/dndtest.sh)
+  xdotool xclip python3-gi gir1.2-gtk-3.0                # tests: native drag and drop and file dialog (build/dndtest.sh)
   dbus-x11 gnome-keyring libsecret-tools                 # tests: a real Secret Service for go-keyring
   pulseaudio pulseaudio-utils                            # tests: a null sink + monitor for microphone capture
   postgresql                                             # tests: the backup server's PostgreSQL store

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# build/dndtest.sh — drag a file from another X11 client onto the real desktop window and check that
-# the app queues it, transcribes it and saves the transcript in its library. This is the native path
-# that the Chromium end-to-end tests cannot reach: XDND between two X clients, WebKitGTK's drop
-# handling, Wails' file drop (EnableFileDrop) and the page's OnFileDrop -> AddFiles.
+# build/dndtest.sh — drag a file from another X11 client onto the real desktop window, then choose
+# another in the native file dialog (Ctrl+O), and check that the app queues each, transcribes it and
+# saves the transcript in its library. These are the native paths that the Chromium end-to-end tests
+# cannot reach: XDND between two X clients, WebKitGTK's drop handling, Wails' file drop
+# (EnableFileDrop) and the page's OnFileDrop -> AddFiles; GTK's file chooser behind ChooseFiles.
 #
 # Usage:  build/dndtest.sh [BINARY]
 #   BINARY  default bin/hushscribe, built with
@@ -16,7 +17,7 @@
 # Environment: HUSHSCRIBE_CORPUS (default ../shared/corpus), DNDTEST_TIMEOUT (default 3m: for the
 # transcript after the drop), DNDTEST_SHOT (where a failure's screenshot goes, default
 # $TMPDIR/hushscribe-dndtest.png; never committed).
-# Needs: xvfb (xvfb-run), dbus-run-session, xdotool, python3-gi + gir1.2-gtk-3.0, ffmpeg (x11grab,
+# Needs: xvfb (xvfb-run), dbus-run-session, xdotool, xclip, python3-gi + gir1.2-gtk-3.0, ffmpeg (x11grab,
 # for the failure screenshot), Go. All in build/deps.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ root=$(pwd)
 if [ "${DNDTEST_INNER:-}" != 1 ]; then
   BIN=${1:-bin/hushscribe}
   [ -x "$BIN" ] || { echo "dndtest.sh: $BIN is not an executable; build it first" >&2; exit 1; }
-  for tool in xvfb-run dbus-run-session xdotool ffmpeg go; do
+  for tool in xvfb-run dbus-run-session xdotool xclip ffmpeg go; do
     command -v "$tool" >/dev/null || { echo "dndtest.sh: $tool missing (build/deps.sh installs it)" >&2; exit 1; }
   done
   # The system Python: python3-gi is packaged for it, not for a pyenv or venv python3 on PATH.
@@ -36,8 +37,9 @@ if [ "${DNDTEST_INNER:-}" != 1 ]; then
 
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  mkdir -p "$tmp/hushscribe" "$tmp/home" "$tmp/drop here"
+  mkdir -p "$tmp/hushscribe" "$tmp/home" "$tmp/drop here" "$tmp/pick here"
   cp "$corpus/jfk.flac" "$tmp/drop here/jfk speech.flac"
+  cp "$corpus/librispeech_a.flac" "$tmp/pick here/chosen talk.flac"
   # The helper is built before HOME moves, so it uses the normal Go caches.
   go build -tags "${HUSHSCRIBE_GO_TAGS:-sqlite_fts5}" -o "$tmp/dndtest" ./build/dndtest
   go build -o "$tmp/screencheck" ./app/internal/screencheck
@@ -132,3 +134,23 @@ src_rc=0; wait "$src_pid" 2>/dev/null || src_rc=$?
 kill -0 "${pids[0]}" 2>/dev/null || fail "the app exited"
 sed 's/^/  /' "$tmp/source.log"
 echo "dndtest.sh: ok, dropped from another X client, transcribed and saved in $((SECONDS - t0)) s"
+
+# The native open dialog: Ctrl+O in the window opens GTK's file chooser (Wails' OpenMultipleFilesDialog);
+# the path is typed into its location bar. Without a window manager the keyboard follows the pointer.
+t1=$SECONDS
+chosen="$tmp/pick here/chosen talk.flac"
+xdotool mousemove "$tx" "$ty"; sleep 0.3
+xdotool key ctrl+o
+dlg=$(timeout 30 xdotool search --sync --onlyvisible --name '^Choose recordings to transcribe$' 2>/dev/null | head -n 1) || true
+[ -n "$dlg" ] || fail "Ctrl+O opened no file dialog"
+eval "$(xdotool getwindowgeometry --shell "$dlg")"
+xdotool mousemove "$((X + WIDTH / 2))" "$((Y + 20))"; sleep 1
+# Pasted, not typed: the location bar completes names while one types, and keystrokes racing its
+# completions garble the path.
+printf %s "$chosen" | xclip -selection clipboard
+xdotool key ctrl+l; sleep 0.5
+xdotool key ctrl+a ctrl+v; sleep 1
+xdotool key Return
+for _ in $(seq 1 50); do xdotool search --onlyvisible --name '^Choose recordings to transcribe$' >/dev/null 2>&1 || break; sleep 0.2; done
+"$tmp/dndtest" wait "$HUSHSCRIBE_HOME/library.db" "chosen talk" || fail "the file chosen in the native dialog did not reach the library"
+echo "dndtest.sh: ok, chosen in the native file dialog (Ctrl+O), transcribed and saved in $((SECONDS - t1)) s"

@@ -281,6 +281,16 @@ describe("desktop page against the real backend", () => {
     await call("SaveSettings", { ...(await call("GetSettings")), inputDevice: "test-speaker" });
   });
 
+  test("Ctrl+O opens the file dialog from any view and queues the chosen files", async () => {
+    await page.locator(tid("nav-library")).click();
+    const f = path.join(corpus, "librispeech_b.flac");
+    await post("api/test/dialog/open", [f]);
+    await page.keyboard.press("Control+o");
+    await until(async () => (await call("Jobs")).some((j) => j.path === f));
+    await page.locator(`${tid("job")}:has-text("librispeech_b.flac")`).waitFor(); // back on the queue
+    await waitJob("librispeech_b.flac");
+  });
+
   test("open the transcript, rename a speaker, export SRT", async () => {
     await page.locator(`${tid("job")}[data-state="done"]:has-text("stereo_two_speakers.wav") ${tid("job-open")}`).click();
     await page.locator(tid("segment")).first().waitFor();
