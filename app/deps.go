@@ -56,8 +56,8 @@ type Filter struct {
 	Limit    int
 }
 
-// Entry is one row of the library list. For a Private transcript while locked, Title and Snippet
-// are empty and Locked is true.
+// Entry is one row of the library list. For a Private transcript while locked, Title, Snippet and
+// Preview are empty and Locked is true.
 type Entry struct {
 	ID         string           `json:"id"`
 	Title      string           `json:"title"`
@@ -68,7 +68,8 @@ type Entry struct {
 	Duration   time.Duration    `json:"duration"`
 	Created    time.Time        `json:"created"`
 	Locked     bool             `json:"locked"`
-	Snippet    string           `json:"snippet"`
+	Snippet    string           `json:"snippet"` // with a search: the matching text
+	Preview    string           `json:"preview"` // the start of the text, on one line
 	Segments   int              `json:"segments"`
 }
 

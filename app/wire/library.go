@@ -46,7 +46,7 @@ func (x *library) SetLevel(ctx context.Context, id string, level transcript.Leve
 func entry(s store.Summary) app.Entry {
 	return app.Entry{
 		ID: s.ID, Title: s.Title, SourceName: s.SourceName, Language: s.Language, Model: s.Model,
-		Level: s.Level, Duration: s.Duration, Created: s.Created, Locked: s.Locked,
+		Level: s.Level, Duration: s.Duration, Created: s.Created, Locked: s.Locked, Preview: s.Preview,
 	}
 }
 

@@ -89,11 +89,17 @@ func TestLibraryAndVault(t *testing.T) {
 	if len(es) != 2 || !es[0].Locked || es[0].ID != priv.ID {
 		t.Errorf("list = %+v", es)
 	}
+	if len(es) == 2 && (es[0].Preview != "" || es[1].Preview != "budget review tomorrow") {
+		t.Errorf("locked list previews %q, %q; want none for the Private one", es[0].Preview, es[1].Preview)
+	}
 	if err := v.Unlock(ctx, "wrong"); !errors.Is(err, app.ErrWrongPass) {
 		t.Errorf("wrong unlock = %v", err)
 	}
 	if err := v.Unlock(ctx, "correct horse"); err != nil {
 		t.Fatal(err)
+	}
+	if es, _ := lib.List(ctx, app.Filter{}); len(es) != 2 || es[0].Preview != "confidential diagnosis" {
+		t.Errorf("unlocked list = %+v", es)
 	}
 	if err := v.SetIdleTimeout(ctx, 5*time.Minute); err != nil {
 		t.Fatal(err)

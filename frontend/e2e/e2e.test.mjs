@@ -369,6 +369,8 @@ describe("desktop page against the real backend", () => {
     await until(async () => (await call("VaultStatus")).locked);
     await page.locator(`${tid("entry")}[data-id="${id}"] ${tid("entry-title")}:has-text("Private transcript")`).waitFor();
     assert.equal(await entry.locator(tid("entry-snippet")).count(), 0);
+    assert.equal(await entry.locator(tid("entry-preview")).count(), 0, "no preview of a locked Private transcript");
+    await page.locator(`${tid("entry")}[data-id="${stereoId}"] ${tid("entry-preview")}`).waitFor(); // Standard ones keep theirs
     await assert.rejects(call("GetTranscript", id), /locked/i);
     await page.locator(tid("library-search")).fill(word);
     await page.locator(tid("locked-banner")).waitFor();

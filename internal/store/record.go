@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -445,6 +447,29 @@ type Summary struct {
 	Locked bool
 	// Damaged is true when the transcript's encrypted title or name does not decrypt (ErrTampered).
 	Damaged bool
+	// Preview is the start of the text, at most PreviewRunes runes on one line: for Standard
+	// transcripts always, for Private ones only while unlocked.
+	Preview string
+}
+
+// PreviewRunes bounds Summary.Preview.
+const PreviewRunes = 160
+
+// previewSegments is how many leading segments a preview is made from.
+const previewSegments = 6
+
+// preview puts text on one line and cuts it at a word boundary within PreviewRunes runes.
+func preview(text string) string {
+	line := strings.Join(strings.Fields(text), " ")
+	r := []rune(line)
+	if len(r) <= PreviewRunes {
+		return line
+	}
+	cut := string(r[:PreviewRunes])
+	if i := strings.LastIndexByte(cut, ' '); i > PreviewRunes/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:.-") + "…"
 }
 
 // List returns transcripts newest first. Private transcripts are listed while locked too, with their
@@ -456,7 +481,9 @@ func (l *Library) List(ctx context.Context, f Filter) ([]Summary, error) {
 		limit = -1
 	}
 	rows, err := l.db.QueryContext(ctx, `SELECT t.id, t.title, t.source_name, t.source_size, t.duration_ns, t.language,
-		t.model, t.created_ns, t.updated_ns, t.level, t.names_sealed, st.envelope, ss.envelope
+		t.model, t.created_ns, t.updated_ns, t.level, t.names_sealed, st.envelope, ss.envelope,
+		CASE WHEN t.level = 'standard' THEN (SELECT group_concat(text, char(10)) FROM
+			(SELECT text FROM segments WHERE rid = t.rid ORDER BY idx LIMIT `+strconv.Itoa(previewSegments)+`)) END
 		FROM transcripts t
 		LEFT JOIN sealed st ON t.names_sealed = 1 AND st.rid = t.rid AND st.field = 'title'
 		LEFT JOIN sealed ss ON t.names_sealed = 1 AND ss.rid = t.rid AND ss.field = 'source_name'
@@ -477,10 +504,14 @@ func (l *Library) List(ctx context.Context, f Filter) ([]Summary, error) {
 			dur, cr, up int64
 			namesSealed bool
 			envT, envS  []byte
+			text        sql.NullString
 		)
 		if err := rows.Scan(&s.ID, &s.Title, &s.SourceName, &s.SourceSize, &dur, &s.Language, &s.Model, &cr, &up,
-			&s.Level, &namesSealed, &envT, &envS); err != nil {
+			&s.Level, &namesSealed, &envT, &envS, &text); err != nil {
 			return nil, dbErr("list", err)
+		}
+		if text.Valid {
+			s.Preview = preview(text.String)
 		}
 		s.Duration, s.Created, s.Updated = time.Duration(dur), time.Unix(0, cr).UTC(), time.Unix(0, up).UTC()
 		s.Locked = s.Level == transcript.Private && key == nil
@@ -501,5 +532,35 @@ func (l *Library) List(ctx context.Context, f Filter) ([]Summary, error) {
 	if err := rows.Err(); err != nil {
 		return nil, dbErr("list", err)
 	}
-	return out, nil
+	return out, l.privatePreviews(ctx, out)
+}
+
+// privatePreviews fills in the previews of the unlocked Private transcripts in sums from the
+// in-memory index (their text is only ever decrypted there).
+func (l *Library) privatePreviews(ctx context.Context, sums []Summary) error {
+	if !slices.ContainsFunc(sums, func(s Summary) bool { return s.Level == transcript.Private && !s.Locked }) {
+		return nil
+	}
+	ix, err := l.privateIndex(ctx)
+	if err != nil || ix == nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.index != ix { // locked (or rebuilt) meanwhile
+		return nil
+	}
+	for i := range sums {
+		d := ix.docs[sums[i].ID]
+		if sums[i].Level != transcript.Private || sums[i].Locked || d == nil {
+			continue
+		}
+		var b strings.Builder
+		for _, sg := range d.segs[:min(len(d.segs), previewSegments)] {
+			b.WriteString(sg.text)
+			b.WriteByte(' ')
+		}
+		sums[i].Preview = preview(b.String())
+	}
+	return nil
 }

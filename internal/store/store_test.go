@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hushscribe/hushscribe/internal/transcript"
 )
@@ -619,5 +620,46 @@ func TestCorruptWords(t *testing.T) {
 	}
 	if _, err := l.Get(ctx, "s"); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("Get with corrupt words: %v", err)
+	}
+}
+
+func TestListPreviews(t *testing.T) {
+	l := openUnlocked(t, testOptions())
+	long := sample("long", transcript.Standard)
+	long.Segments = nil
+	for i := range 20 {
+		long.Segments = append(long.Segments, transcript.Segment{Start: time.Duration(i) * time.Second, End: time.Duration(i+1) * time.Second,
+			Text: fmt.Sprintf(" segment number %d says\nsomething ", i)})
+	}
+	for _, tr := range []*transcript.Transcript{sample("std", transcript.Standard), sample("priv", transcript.Private), long} {
+		if err := l.Save(ctx, tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const want = "Welcome to the planning meeting. The café budget is über tight this year. Let's talk about the river project."
+	previews := func() map[string]string {
+		t.Helper()
+		list, err := l.List(ctx, Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, s := range list {
+			m[s.ID] = s.Preview
+		}
+		return m
+	}
+	p := previews()
+	if !strings.HasPrefix(p["std"], want) || !strings.HasPrefix(p["priv"], want) {
+		t.Errorf("previews %q / %q, want them to start with %q", p["std"], p["priv"], want)
+	}
+	if got := p["long"]; !strings.HasPrefix(got, "segment number 0 says something segment number 1") || !strings.HasSuffix(got, "…") ||
+		utf8.RuneCountInString(got) > PreviewRunes+1 || strings.Contains(got, "\n") || strings.Contains(got, "  ") {
+		t.Errorf("long preview %q", got)
+	}
+	l.Lock()
+	p = previews()
+	if p["priv"] != "" || !strings.HasPrefix(p["std"], want) {
+		t.Errorf("locked previews %q / %q: the Private one must be empty", p["std"], p["priv"])
 	}
 }

@@ -51,6 +51,7 @@ export namespace app {
 	    created: string;
 	    locked: boolean;
 	    snippet: string;
+	    preview: string;
 	    segments: number;
 	}
 	
