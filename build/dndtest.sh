@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# build/dndtest.sh — drag a file from another X11 client onto the real desktop window, then choose
-# another in the native file dialog (Ctrl+O), and check that the app queues each, transcribes it and
-# saves the transcript in its library. These are the native paths that the Chromium end-to-end tests
-# cannot reach: XDND between two X clients, WebKitGTK's drop handling, Wails' file drop
-# (EnableFileDrop) and the page's OnFileDrop -> AddFiles; GTK's file chooser behind ChooseFiles.
+# build/dndtest.sh — the real desktop app under Xvfb, driven as a user would: drag a file from another
+# X11 client onto the window, choose another in the native file dialog (Ctrl+O), and record from the
+# microphone with the global hotkey (Ctrl+Alt+R) while jfk.flac plays into it; each must end as a
+# transcript in the library. These are the native paths that the Chromium end-to-end tests cannot
+# reach: XDND between two X clients, WebKitGTK's drop handling, Wails' file drop (EnableFileDrop) and
+# the page's OnFileDrop -> AddFiles; GTK's file chooser behind ChooseFiles; the X11 hotkey, miniaudio
+# on PulseAudio (a private server whose null sink's monitor is the default source) and quick record.
 #
 # Usage:  build/dndtest.sh [BINARY]
 #   BINARY  default bin/hushscribe, built with
@@ -17,7 +19,7 @@
 # Environment: HUSHSCRIBE_CORPUS (default ../shared/corpus), DNDTEST_TIMEOUT (default 3m: for the
 # transcript after the drop), DNDTEST_SHOT (where a failure's screenshot goes, default
 # $TMPDIR/hushscribe-dndtest.png; never committed).
-# Needs: xvfb (xvfb-run), dbus-run-session, xdotool, xclip, python3-gi + gir1.2-gtk-3.0, ffmpeg (x11grab,
+# Needs: xvfb (xvfb-run), dbus-run-session, pulseaudio + pactl, xdotool, xclip, python3-gi + gir1.2-gtk-3.0, ffmpeg (x11grab,
 # for the failure screenshot), Go. All in build/deps.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ root=$(pwd)
 if [ "${DNDTEST_INNER:-}" != 1 ]; then
   BIN=${1:-bin/hushscribe}
   [ -x "$BIN" ] || { echo "dndtest.sh: $BIN is not an executable; build it first" >&2; exit 1; }
-  for tool in xvfb-run dbus-run-session xdotool xclip ffmpeg go; do
+  for tool in xvfb-run dbus-run-session pulseaudio pactl xdotool xclip ffmpeg go; do
     command -v "$tool" >/dev/null || { echo "dndtest.sh: $tool missing (build/deps.sh installs it)" >&2; exit 1; }
   done
   # The system Python: python3-gi is packaged for it, not for a pyenv or venv python3 on PATH.
@@ -87,8 +89,19 @@ fail() {
 }
 t0=$SECONDS
 
-"$BIN" >"$tmp/app.log" 2>&1 &
+# A private PulseAudio server whose null sink's monitor is the default microphone. It starts before
+# the app, which picks its microphone backend at start-up.
+mkdir -p "$XDG_RUNTIME_DIR/pulse"
+export PULSE_SERVER=unix:$XDG_RUNTIME_DIR/pulse/native
+pulseaudio --daemonize=no --exit-idle-time=-1 -n --use-pid-file=no --system=no --log-target=stderr \
+  --disable-shm=yes -L "module-null-sink sink_name=dndtest rate=16000 channels=1" \
+  -L "module-native-protocol-unix auth-anonymous=1 socket=$XDG_RUNTIME_DIR/pulse/native" >"$tmp/pulse.log" 2>&1 &
 pids+=($!)
+for _ in $(seq 1 150); do pactl list short sources 2>/dev/null | grep -q 'dndtest\.monitor' && break; sleep 0.1; done
+pactl set-default-source dndtest.monitor || fail "no PulseAudio server: $(cat "$tmp/pulse.log")"
+
+"$BIN" >"$tmp/app.log" 2>&1 &
+pids=("$!" "${pids[@]}")
 app=$(timeout 60 xdotool search --sync --onlyvisible --name '^Hushscribe$' 2>/dev/null | head -n 1) || true
 [ -n "$app" ] || fail "no Hushscribe window"
 xdotool windowmove "$app" 0 0
@@ -154,3 +167,15 @@ xdotool key Return
 for _ in $(seq 1 50); do xdotool search --onlyvisible --name '^Choose recordings to transcribe$' >/dev/null 2>&1 || break; sleep 0.2; done
 "$tmp/dndtest" wait "$HUSHSCRIBE_HOME/library.db" "chosen talk" || fail "the file chosen in the native dialog did not reach the library"
 echo "dndtest.sh: ok, chosen in the native file dialog (Ctrl+O), transcribed and saved in $((SECONDS - t1)) s"
+
+# Quick record with the global hotkey: Ctrl+Alt+R starts recording from the default microphone (the
+# null sink's monitor), jfk.flac is played into the sink in real time, Ctrl+Alt+R stops; the
+# transcript lands in the library (the default settings save it).
+t2=$SECONDS
+xdotool key ctrl+alt+r; sleep 1
+ffmpeg -nostdin -hide_banner -loglevel error -re -i "$file" -ac 1 -ar 16000 -sample_fmt s16 -f pulse \
+  -buffer_duration 50 -device dndtest dndtest || fail "could not play into the PulseAudio sink"
+sleep 1
+xdotool key ctrl+alt+r
+"$tmp/dndtest" wait "$HUSHSCRIBE_HOME/library.db" "Quick recording" || fail "the quick recording (hotkey) did not reach the library"
+echo "dndtest.sh: ok, recorded from the microphone with the hotkey, transcribed and saved in $((SECONDS - t2)) s"

@@ -4,8 +4,8 @@
 #   go vet; go test (all packages, with the real whisper.cpp, the generated test model and the corpus);
 #   go vet of the Windows and macOS builds (build/crosscheck.sh);
 #   the frontend's unit tests and end-to-end tests in headless Chromium; the desktop window screenshot
-#   check, a native file drag and drop and the native file dialog in that window under Xvfb; the
-#   keychain tests against a real Secret Service.
+#   check, and that app driven under Xvfb (native drag and drop, the native file dialog, a quick
+#   recording with the global hotkey); the keychain tests against a real Secret Service.
 # Environment: HUSHSCRIBE_CORPUS (default ../shared/corpus), GOTEST_FLAGS (extra go test flags).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,7 +41,7 @@ if [ -f frontend/package.json ]; then
     mkdir -p bin
     step "desktop build" go build -tags "$HUSHSCRIBE_DESKTOP_TAGS" -o bin/hushscribe .
     step "desktop window under Xvfb" bash build/screenshot.sh bin/hushscribe
-    step "drag and drop and file dialog in the desktop window" bash build/dndtest.sh bin/hushscribe
+    step "desktop app driven like a user (drop, file dialog, hotkey recording)" bash build/dndtest.sh bin/hushscribe
   fi
 fi
 echo
