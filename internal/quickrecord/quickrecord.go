@@ -509,6 +509,9 @@ func (q *Recorder) preview(ctx context.Context, rec *capture.Recording, prefs Pr
 	}
 }
 
+// deviceLostText tells the user, in Message and Problem, that the microphone went away mid-way.
+const deviceLostText = "The microphone was disconnected; what was recorded until then was transcribed."
+
 // Message is the notification for an outcome. It never contains transcript text: notification
 // servers may keep a history, and the transcript may be Private.
 func Message(o *Outcome) (title, body string) {
@@ -541,7 +544,7 @@ func Message(o *Outcome) (title, body string) {
 		}
 	}
 	if o.DeviceErr != nil {
-		parts = append(parts, "The microphone was disconnected; what was recorded until then was transcribed.")
+		parts = append(parts, deviceLostText)
 	}
 	return title, strings.Join(parts, " ")
 }
@@ -560,7 +563,7 @@ func Problem(o *Outcome) string {
 		parts = append(parts, errText(o.Err))
 	}
 	if o.DeviceErr != nil {
-		parts = append(parts, "The microphone was disconnected; what was recorded until then was transcribed.")
+		parts = append(parts, deviceLostText)
 	}
 	return strings.Join(parts, " ")
 }
