@@ -207,7 +207,7 @@ class AppState {
     // backend decides whether Private work is possible (the page's cached vault status can lag).
     await this.saveChain;
     const opt = this.jobOptions();
-    let jobs: Job[] | undefined;
+    let jobs: Job[];
     try {
       jobs = await api.addFiles(paths, opt);
     } catch (e) {
@@ -216,11 +216,9 @@ class AppState {
       if (e instanceof ApiError && e.noVaultPassword) this.view = "settings";
       return;
     }
-    if (jobs) {
-      // Events may have delivered newer states of these jobs already; they win.
-      for (const j of jobs) if (!this.jobs.some((x) => x.id === j.id)) this.jobs = [...this.jobs, j];
-      this.view = "transcribe";
-    }
+    // Events may have delivered newer states of these jobs already; they win.
+    for (const j of jobs) if (!this.jobs.some((x) => x.id === j.id)) this.jobs = [...this.jobs, j];
+    this.view = "transcribe";
   }
 
   async chooseFiles(): Promise<void> {
