@@ -35,6 +35,10 @@ class AppState {
     this.#view = v;
   }
   editorId = $state("");
+  /** editorFind is the text Find starts with when the editor opens (from a library search). */
+  editorFind = $state("");
+  /** unlockThen is the transcript to open once the vault is unlocked (a locked entry was clicked). */
+  unlockThen = $state("");
   jobs = $state<Job[]>([]);
   settings = $state<Settings | null>(null);
   vault = $state<VaultStatus | null>(null);
@@ -245,9 +249,28 @@ class AppState {
     }
   }
 
-  openTranscript(id: string): void {
+  openTranscript(id: string, find = ""): void {
+    this.editorFind = find;
     this.editorId = id;
     this.view = "editor";
+  }
+
+  /** unlockFor asks for the vault password and then opens transcript id. */
+  unlockFor(id: string, find = ""): void {
+    this.unlockThen = id;
+    this.editorFind = find;
+    this.unlockOpen = true;
+  }
+
+  /** unlocked is called after a successful unlock from the dialog. */
+  unlocked(): void {
+    const id = this.unlockThen;
+    this.unlockThen = "";
+    if (id) {
+      const find = this.editorFind;
+      // Re-opening the same id re-mounts nothing; the editor reloads itself on unlock.
+      this.openTranscript(id, find);
+    }
   }
 
   private async afterWipe(): Promise<void> {
