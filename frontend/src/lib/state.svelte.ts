@@ -39,6 +39,8 @@ class AppState {
   editorFind = $state("");
   /** unlockThen is the transcript to open once the vault is unlocked (a locked entry was clicked). */
   unlockThen = $state("");
+  /** batchExport holds the ids chosen for "Export…" in the library while its dialog is open. */
+  batchExport = $state<string[] | null>(null);
   jobs = $state<Job[]>([]);
   settings = $state<Settings | null>(null);
   vault = $state<VaultStatus | null>(null);

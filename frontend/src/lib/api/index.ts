@@ -80,6 +80,7 @@ export const api = {
   formats: wrap(() => App.ExportFormats()),
   exportText: wrap((id: string, format: string, opt: ExportOptions) => App.ExportText(id, format, opt)),
   exportToFile: wrap((id: string, format: string, opt: ExportOptions) => App.ExportToFile(id, format, opt)),
+  exportManyToFile: wrap((ids: string[], format: string, opt: ExportOptions) => App.ExportManyToFile(ids, format, opt)),
 
   // Vault
   vaultStatus: wrap(() => App.VaultStatus()),

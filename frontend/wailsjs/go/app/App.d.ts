@@ -39,6 +39,8 @@ export function DownloadModel(arg1:string):Promise<void>;
 
 export function ExportFormats():Promise<Array<app.Format>>;
 
+export function ExportManyToFile(arg1:Array<string>,arg2:string,arg3:app.ExportOptions):Promise<string>;
+
 export function ExportText(arg1:string,arg2:string,arg3:app.ExportOptions):Promise<string>;
 
 export function ExportToFile(arg1:string,arg2:string,arg3:app.ExportOptions):Promise<string>;

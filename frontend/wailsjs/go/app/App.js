@@ -74,6 +74,10 @@ export function ExportFormats() {
   return window['go']['app']['App']['ExportFormats']();
 }
 
+export function ExportManyToFile(arg1, arg2, arg3) {
+  return window['go']['app']['App']['ExportManyToFile'](arg1, arg2, arg3);
+}
+
 export function ExportText(arg1, arg2, arg3) {
   return window['go']['app']['App']['ExportText'](arg1, arg2, arg3);
 }
