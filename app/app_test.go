@@ -172,6 +172,30 @@ func TestSpeakerPerChannel(t *testing.T) {
 	}
 }
 
+func TestDualMonoIsTranscribedOnce(t *testing.T) {
+	f := newFixture(t, nil)
+	p, err := apptest.WriteDualMono(f.dir, "mono-as-stereo.wav", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, _ := f.app.AddFiles([]string{p}, app.JobOptions{SpeakerPerChannel: true})
+	j := f.waitJob(t, jobs[0].ID)
+	tr, err := f.app.GetTranscript(j.TranscriptID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Transcribed once: the fake engine gives one segment a second, without speakers.
+	if len(tr.Speakers) != 0 || len(tr.Segments) != 3 {
+		t.Fatalf("speakers %v, %d segments; want the text once", tr.Speakers, len(tr.Segments))
+	}
+	if !strings.Contains(j.Notice, "transcribed once") {
+		t.Errorf("notice = %q", j.Notice)
+	}
+	if j.Duration != 3*time.Second {
+		t.Errorf("duration = %v", j.Duration)
+	}
+}
+
 func TestBadFilesFailClearly(t *testing.T) {
 	f := newFixture(t, nil)
 	corrupt := filepath.Join(f.dir, "broken.mp3")

@@ -146,6 +146,12 @@ type vaultPrefs struct {
 	Remember    bool `json:"remember"`
 }
 
+// DefaultIdleMinutes is how long the vault stays unlocked without use until someone chooses
+// otherwise: medical and legal transcripts should not stay open on an unattended machine.
+const DefaultIdleMinutes = 15
+
+func defaultVaultPrefs() vaultPrefs { return vaultPrefs{IdleMinutes: DefaultIdleMinutes} }
+
 // library adapts *store.Library to app.Library and app.Vault, and adds the idle lock whose timeout
 // the user can change while the app runs.
 type library struct {
@@ -170,7 +176,7 @@ func (x *library) setOnLock(f func()) {
 }
 
 func openLibrary(cfg Config) (*library, error) {
-	x := &library{cfg: cfg, prefsPath: filepath.Join(cfg.Dirs.Root, "vault.json")}
+	x := &library{cfg: cfg, prefsPath: filepath.Join(cfg.Dirs.Root, "vault.json"), prefs: defaultVaultPrefs()}
 	if b, err := os.ReadFile(x.prefsPath); err == nil {
 		_ = json.Unmarshal(b, &x.prefs)
 	}

@@ -101,6 +101,10 @@ func TestLibraryAndVault(t *testing.T) {
 	if es, _ := lib.List(ctx, app.Filter{}); len(es) != 2 || es[0].Preview != "confidential diagnosis" {
 		t.Errorf("unlocked list = %+v", es)
 	}
+	// A new vault locks after 15 minutes without use until the user chooses otherwise.
+	if st, _ := v.Status(ctx); st.IdleMinutes != 15 {
+		t.Errorf("default idle lock = %d min, want 15", st.IdleMinutes)
+	}
 	if err := v.SetIdleTimeout(ctx, 5*time.Minute); err != nil {
 		t.Fatal(err)
 	}

@@ -103,6 +103,8 @@ export namespace app {
 	    state: string;
 	    stage: string;
 	    percent: number;
+	    duration: number;
+	    notice: string;
 	    remaining: number;
 	    error: string;
 	    errorKind: string;
