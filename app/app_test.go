@@ -196,6 +196,33 @@ func TestDualMonoIsTranscribedOnce(t *testing.T) {
 	}
 }
 
+func TestSpeakerPerChannelPerFile(t *testing.T) {
+	f := newFixture(t, nil)
+	p := f.audio(t, "call.wav", 3, 2)
+	jobs, _ := f.app.AddFiles([]string{p}, app.JobOptions{}) // the default: off
+	j := f.waitJob(t, jobs[0].ID)
+	first := j.TranscriptID
+	mark := f.rt.Len()
+	// This one file again, with a speaker per channel: queued again, a second transcript.
+	if _, err := f.app.SetJobSpeakerPerChannel(j.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	j = f.waitJobAfter(t, mark, j.ID)
+	if j.State != app.JobDone || !j.Options.SpeakerPerChannel || j.TranscriptID == first {
+		t.Fatalf("job = %+v", j)
+	}
+	tr, _ := f.app.GetTranscript(j.TranscriptID)
+	if len(tr.Speakers) != 2 {
+		t.Errorf("speakers = %v", tr.Speakers)
+	}
+	if _, err := f.app.GetTranscript(first); err != nil {
+		t.Errorf("the first transcript is gone: %v", err)
+	}
+	if _, err := f.app.SetJobSpeakerPerChannel("job-404", true); !errors.Is(err, app.ErrNotFound) {
+		t.Errorf("unknown job = %v", err)
+	}
+}
+
 func TestBadFilesFailClearly(t *testing.T) {
 	f := newFixture(t, nil)
 	corrupt := filepath.Join(f.dir, "broken.mp3")

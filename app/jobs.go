@@ -309,6 +309,39 @@ func (a *App) RetryJob(id string) (Job, error) {
 	return j, nil
 }
 
+// SetJobSpeakerPerChannel changes "one speaker per channel" for one file. A waiting job just takes
+// the new choice; a finished one (done, failed or cancelled) is queued again with it (a done job's
+// transcript stays in the library). A running job cannot change: ErrInvalid.
+func (a *App) SetJobSpeakerPerChannel(id string, on bool) (Job, error) {
+	var bad bool
+	j, ok := a.jobs.update(id, func(j *Job) {
+		switch {
+		case j.State == JobQueued:
+			j.Options.SpeakerPerChannel = on
+		case j.State.finished():
+			opt := j.Options
+			opt.SpeakerPerChannel = on
+			*j = Job{ID: j.ID, Path: j.Path, Name: j.Name, Options: opt, Added: j.Added, State: JobQueued, Remaining: -1}
+			if st, err := os.Stat(j.Path); err == nil {
+				j.Size = st.Size()
+			}
+		default:
+			bad = true
+		}
+	})
+	switch {
+	case !ok:
+		return Job{}, fmt.Errorf("job %s: %w", id, ErrNotFound)
+	case bad:
+		return Job{}, fmt.Errorf("job %s: %w: it is being transcribed; cancel it first", id, ErrInvalid)
+	}
+	a.jobs.mu.Lock()
+	a.jobs.cond.Broadcast()
+	a.jobs.mu.Unlock()
+	a.emit(EventJob, j)
+	return j, nil
+}
+
 // RemoveJob removes a finished job from the list (the transcript stays in the library).
 func (a *App) RemoveJob(id string) error {
 	q := a.jobs

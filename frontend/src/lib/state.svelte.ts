@@ -15,6 +15,7 @@ import {
   type VaultStatus,
 } from "./api";
 import { finished, outcome } from "./quickrecord";
+import { addToast, explainError } from "./messages";
 
 export type View = "transcribe" | "library" | "editor" | "settings";
 
@@ -109,14 +110,14 @@ class AppState {
   }
 
   error(e: unknown): void {
-    const msg = e instanceof ApiError || e instanceof Error ? e.message : String(e);
+    const msg = explainError(e instanceof ApiError || e instanceof Error ? e.message : String(e));
     if (e instanceof ApiError && e.locked) this.unlockOpen = true;
     this.toast("error", msg);
   }
 
   toast(kind: Toast["kind"], text: string, ms = kind === "error" ? 7000 : 3500): void {
     const id = ++this.toastSeq;
-    this.toasts = [...this.toasts, { id, kind, text }];
+    this.toasts = addToast(this.toasts, { id, kind, text });
     setTimeout(() => this.dismiss(id), ms);
   }
 

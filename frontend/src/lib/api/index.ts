@@ -63,6 +63,7 @@ export const api = {
   jobs: wrap(() => App.Jobs()),
   cancelJob: wrap((id: string) => App.CancelJob(id)),
   retryJob: wrap((id: string) => App.RetryJob(id)),
+  setJobSpeakerPerChannel: wrap((id: string, on: boolean) => App.SetJobSpeakerPerChannel(id, on)),
   removeJob: wrap((id: string) => App.RemoveJob(id)),
   clearFinished: wrap(() => App.ClearFinished()),
 

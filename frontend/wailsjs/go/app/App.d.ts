@@ -87,6 +87,8 @@ export function SetDefaultModel(arg1:string):Promise<void>;
 
 export function SetIdleTimeout(arg1:number):Promise<app.VaultStatus>;
 
+export function SetJobSpeakerPerChannel(arg1:string,arg2:boolean):Promise<app.Job>;
+
 export function SetLevel(arg1:string,arg2:string):Promise<void>;
 
 export function SetPassword(arg1:string):Promise<app.VaultStatus>;

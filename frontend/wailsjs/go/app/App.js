@@ -170,6 +170,10 @@ export function SetIdleTimeout(arg1) {
   return window['go']['app']['App']['SetIdleTimeout'](arg1);
 }
 
+export function SetJobSpeakerPerChannel(arg1, arg2) {
+  return window['go']['app']['App']['SetJobSpeakerPerChannel'](arg1, arg2);
+}
+
 export function SetLevel(arg1, arg2) {
   return window['go']['app']['App']['SetLevel'](arg1, arg2);
 }
