@@ -38,6 +38,23 @@ async function checkTrap(opener, dialogId, firstField) {
   await h.until(async () => (await page.evaluate((sel) => document.activeElement === document.querySelector(sel), opener)), 5_000);
 }
 
+describe("wording", () => {
+  test("the first vault password says 'set', with the rule and strength beside the field; locks after 15 minutes", async () => {
+    await page.locator(tid("nav-settings")).click();
+    await page.locator(tid("new-password")).fill("abc");
+    await page.locator(`#pw-rules:has-text("At least 8 characters")`).waitFor();
+    await page.locator(`${tid("pw-strength")}:has-text("Too short")`).waitFor();
+    await page.locator(tid("new-password")).fill("correct horse battery");
+    assert.ok(Number(await page.locator(tid("pw-strength")).getAttribute("data-score")) >= 3);
+    await page.locator(tid("new-password2")).fill("correct horse battery");
+    await page.locator(tid("set-password")).click();
+    await page.locator(`.toast:has-text("Vault password set")`).waitFor();
+    assert.equal(await page.locator(`.toast:has-text("Password changed")`).count(), 0);
+    assert.equal((await h.call("VaultStatus")).idleMinutes, 15);
+    assert.equal(await page.locator("#idle").inputValue(), "15");
+  });
+});
+
 describe("dialogs", { concurrency: 1 }, () => {
   test("Export: first field focused, Tab trapped, Escape closes, focus back on Export", async () => {
     await page.locator(tid("nav-library")).click();
@@ -60,7 +77,7 @@ describe("dialogs", { concurrency: 1 }, () => {
   });
 
   test("Unlock: password field focused, Escape returns; unlocking from a locked entry opens that entry", async () => {
-    await h.call("SetPassword", "correct horse battery");
+    if (!(await h.call("VaultStatus")).hasPassword) await h.call("SetPassword", "correct horse battery");
     await h.call("SetLevel", ids[0], "private");
     await h.call("Lock");
     await page.locator(tid("nav-library")).click();
@@ -105,4 +122,29 @@ describe("library", { concurrency: 1 }, () => {
     await page.locator(tid("delete-go")).click();
     await h.until(async () => (await h.call("ListTranscripts", { text: "", language: "", level: "", from: "", to: "", limit: 0 })).length === 0);
   });
+});
+
+describe("queue", () => {
+  test("queue rows show the audio length, time taken and speed; 'speaker per channel' per file", async () => {
+    await page.locator(tid("nav-transcribe")).click();
+    const row = page.locator(`${tid("job")}[data-state="done"]:has-text("jfk.flac")`);
+    await row.waitFor();
+    assert.match(await row.locator(tid("job-size")).textContent(), /11 s of audio/);
+    assert.match(await row.locator(tid("job-speed")).textContent(), /took \d+:\d\d · [\d.]+× real time/);
+    // The default is off; this one stereo file is redone with a speaker per channel.
+    assert.equal((await h.call("GetSettings")).speakerPerChannel, false);
+    const stereo = path.join(h.corpus, "stereo_two_speakers.wav");
+    const [first] = await h.transcribe(stereo);
+    assert.equal((await h.call("GetTranscript", first)).speakers?.length ?? 0, 0);
+    const srow = page.locator(`${tid("job")}:has-text("stereo_two_speakers.wav")`);
+    await srow.locator(tid("job-channels")).check();
+    await h.until(async () => {
+      const j = (await h.call("Jobs")).find((j) => j.path === stereo);
+      return j.state === "done" && j.options.speakerPerChannel && j.transcriptId !== first;
+    }, 240_000);
+    const j = (await h.call("Jobs")).find((j) => j.path === stereo);
+    assert.equal((await h.call("GetTranscript", j.transcriptId)).speakers.length, 2);
+    assert.equal((await h.call("GetSettings")).speakerPerChannel, false, "the per-file choice changed the default");
+  });
+
 });
