@@ -51,8 +51,16 @@ export namespace app {
 	    created: string;
 	    locked: boolean;
 	    snippet: string;
+	    hits: number;
+	    matches: Array<app.EntryMatch>;
 	    preview: string;
 	    segments: number;
+	}
+	
+	export interface EntryMatch {
+	    segment: number;
+	    start: number;
+	    spans: Array<app.MatchSpan>;
 	}
 	
 	export interface ExportOptions {
@@ -121,6 +129,11 @@ export namespace app {
 	    translate: boolean;
 	    level: string;
 	    speakerPerChannel: boolean;
+	}
+	
+	export interface MatchSpan {
+	    text: string;
+	    match: boolean;
 	}
 	
 	export interface Model {
