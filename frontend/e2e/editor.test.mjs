@@ -210,3 +210,34 @@ describe("playback", () => {
     await h.until(async () => Math.abs((await audioState()).t - (t - 5)) < 0.3 || (t < 5 && (await audioState()).t < 0.3));
   });
 });
+
+describe("library search", () => {
+  test("finds transcripts with all words anywhere, shows hits and lands on the hit with Find filled in", async () => {
+    await knownTranscript(h, id); // segment i has words[(i+k) % 11], k = 0..3
+    await page.locator(tid("nav-library")).click();
+    await page.locator(tid("library-search")).fill("country fellow");
+    const entry = page.locator(`${tid("entry")}[data-id="${id}"]`);
+    await entry.locator(tid("entry-hits")).waitFor();
+    // "fellow" is in segments 0-3 (as word 3..0) and 7-10 … count every segment with either word.
+    const t = await h.call("GetTranscript", id);
+    const want = t.segments.filter((s) => /\b(country|fellow)\b/i.test(s.text)).length;
+    assert.match(await entry.locator(tid("entry-hits")).textContent(), new RegExp(`^${want} matching segments`));
+    const hits = entry.locator(tid("entry-hit"));
+    assert.equal(await hits.count(), 3);
+    const firstSeg = t.segments.findIndex((s) => /\b(country|fellow)\b/i.test(s.text));
+    assert.match(await hits.first().textContent(), new RegExp(`^0:0${firstSeg}`)); // segment i starts at i s
+    assert.ok((await hits.first().locator("mark").count()) >= 1, "the words are highlighted");
+    // A word missing from the transcript: nothing.
+    await page.locator(tid("library-search")).fill("country zebra");
+    await page.locator(`${tid("entry")}[data-id="${id}"]`).waitFor({ state: "detached" });
+    // Open the second hit: the editor lands there with Find filled in.
+    await page.locator(tid("library-search")).fill("country fellow");
+    const second = entry.locator(tid("entry-hit")).nth(1);
+    const seg = Number(await second.getAttribute("data-segment"));
+    await second.click();
+    await page.locator(tid("find-input")).waitFor();
+    assert.match(await page.locator(tid("find-input")).inputValue(), /^(country|fellow)$/i);
+    await page.locator(`${tid("segment")}[data-index="${seg}"][data-hit]`).waitFor();
+    assert.equal(await h.focused(), "find-input");
+  });
+});

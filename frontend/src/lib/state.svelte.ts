@@ -38,6 +38,8 @@ class AppState {
   editorId = $state("");
   /** editorFind is the text Find starts with when the editor opens (from a library search). */
   editorFind = $state("");
+  /** editorSegment is the segment the editor lands on when it opens from a search hit (-1: none). */
+  editorSegment = $state(-1);
   /** unlockThen is the transcript to open once the vault is unlocked (a locked entry was clicked). */
   unlockThen = $state("");
   /** batchExport holds the ids chosen for "Export…" in the library while its dialog is open. */
@@ -252,8 +254,9 @@ class AppState {
     }
   }
 
-  openTranscript(id: string, find = ""): void {
+  openTranscript(id: string, find = "", segment = -1): void {
     this.editorFind = find;
+    this.editorSegment = segment;
     this.editorId = id;
     this.view = "editor";
   }

@@ -1,0 +1,125 @@
+// axe-core on every view and dialog, light and dark, colour contrast included; and a keyboard-only
+// journey (transcribe, edit, export, lock, unlock). node --test e2e/a11y.test.mjs
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { knownTranscript, start, tid } from "./harness.mjs";
+
+const require = createRequire(import.meta.url);
+const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+let h, page, id;
+
+before(async () => {
+  h = await start();
+  page = h.page;
+  [id] = await h.transcribe(path.join(h.corpus, "jfk.flac"));
+  await knownTranscript(h, id);
+});
+after(async () => h?.stop());
+
+/** axe runs axe-core on the page (or a part of it) and fails with every violation listed. */
+async function axe(name) {
+  await page.evaluate(axeSource);
+  const res = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary?.split("\n").slice(1, 3).join(" ")}`) }));
+  });
+  assert.deepEqual(res, [], `${name}: ${res.length} axe violations:\n${res.map((v) => `- ${v.id} (${v.help})\n    ${v.nodes.join("\n    ")}`).join("\n")}`);
+}
+
+const settle = () => page.waitForTimeout(250); // transitions (opacity) end
+
+async function everyView(scheme) {
+  await page.emulateMedia({ colorScheme: scheme });
+  await page.locator(tid("nav-transcribe")).click();
+  await page.locator(`${tid("job")}[data-state="done"]`).first().waitFor();
+  await settle();
+  await axe(`${scheme} transcribe`);
+
+  await page.locator(tid("nav-library")).click();
+  await page.locator(`${tid("entry")}[data-id="${id}"]`).waitFor();
+  await settle();
+  await axe(`${scheme} library`);
+  await page.locator(tid("library-search")).fill("fellow country");
+  await page.locator(tid("entry-hit")).first().waitFor();
+  await settle();
+  await axe(`${scheme} library search`);
+  await page.locator(tid("select-all")).check();
+  await page.locator(tid("batch-delete")).click();
+  await page.locator(tid("delete-dialog")).waitFor();
+  await settle();
+  await axe(`${scheme} delete dialog`);
+  await page.keyboard.press("Escape");
+  await page.locator(tid("select-all")).uncheck();
+  await page.locator(tid("library-search")).fill("");
+
+  await page.locator(`${tid("entry")}[data-id="${id}"] button.main`).click();
+  await page.locator(tid("segment")).first().waitFor();
+  await page.keyboard.press("Control+f");
+  await page.locator(tid("find-input")).fill("fellow");
+  await page.locator(tid("find-input")).press("Enter");
+  await page.locator(tid("speakers-toggle")).click();
+  await page.locator(tid("segment-text")).first().focus();
+  await settle();
+  await axe(`${scheme} editor`);
+  await page.locator(tid("export-open")).click();
+  await page.locator(tid("export-dialog")).waitFor();
+  await page.locator(tid("format-txt")).waitFor();
+  await settle();
+  await axe(`${scheme} export dialog`);
+  await page.keyboard.press("Escape");
+  const row = page.locator(tid("segment")).first();
+  await row.hover();
+  await row.locator(tid("segment-merge")).click();
+  await page.locator(tid("merge-conflict")).waitFor();
+  await settle();
+  await axe(`${scheme} merge dialog`);
+  await page.keyboard.press("Escape");
+  await row.hover();
+  await row.locator(tid("segment-times")).click();
+  await page.locator(tid("times-dialog")).waitFor();
+  await settle();
+  await axe(`${scheme} times dialog`);
+  await page.keyboard.press("Escape");
+  await page.locator(tid("speakers-toggle")).click();
+  await page.keyboard.press("Escape");
+
+  await page.locator(tid("nav-settings")).click();
+  await page.locator(tid("vault-settings")).waitFor();
+  await page.locator(tid("new-password")).fill("short");
+  await settle();
+  await axe(`${scheme} settings`);
+  await page.locator(tid("new-password")).fill("");
+  await page.locator(tid("wipe-open")).click();
+  await page.locator(tid("wipe-confirm")).waitFor();
+  await settle();
+  await axe(`${scheme} delete-all dialog`);
+  await page.keyboard.press("Escape");
+}
+
+describe("axe-core", { concurrency: 1 }, () => {
+  test("every view and dialog, light", () => everyView("light"));
+  test("every view and dialog, dark", () => everyView("dark"));
+  test("the unlock dialog and a locked library, light and dark", async () => {
+    await h.call("SetPassword", "correct horse battery");
+    await h.call("SetLevel", id, "private");
+    await h.call("Lock");
+    for (const scheme of ["light", "dark"]) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.locator(tid("nav-library")).click();
+      await page.locator(`${tid("entry")}[data-id="${id}"] ${tid("entry-title")}:has-text("Private transcript")`).waitFor();
+      await settle();
+      await axe(`${scheme} locked library`);
+      await page.locator(tid("vault-toggle")).click();
+      await page.locator(tid("unlock-dialog")).waitFor();
+      await settle();
+      await axe(`${scheme} unlock dialog`);
+      await page.keyboard.press("Escape");
+    }
+    await h.call("Unlock", "correct horse battery");
+    await h.call("SetLevel", id, "standard");
+  });
+});
