@@ -361,7 +361,7 @@ func TestSettingsRoundTrip(t *testing.T) {
 	if s.CloudBackup {
 		t.Error("cloud backup on by default")
 	}
-	s.Language, s.Level, s.SpeakerPerChannel, s.Threads = "de", transcript.Private, true, 3
+	s.Language, s.Level, s.SpeakerPerChannel, s.Threads, s.UILanguage = "de", transcript.Private, true, 3, "fr"
 	if _, err := f.app.SaveSettings(s); err != nil {
 		t.Fatal(err)
 	}
@@ -388,6 +388,7 @@ func TestSettingsRoundTrip(t *testing.T) {
 		{Language: "auto", Level: "top-secret"},
 		{Language: "auto", Level: transcript.Standard, Threads: -1},
 		{Language: "", Level: transcript.Standard},
+		{Language: "auto", Level: transcript.Standard, UILanguage: "klingon"},
 	} {
 		if _, err := f.app.SaveSettings(bad); !errors.Is(err, app.ErrInvalid) {
 			t.Errorf("SaveSettings(%+v) = %v", bad, err)

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -42,7 +43,13 @@ type Settings struct {
 
 	// Network: everything that could leave the machine, off by default.
 	CloudBackup bool `json:"cloudBackup"`
+
+	// UILanguage is the window's language: one of UILanguages, or "" to follow the system.
+	UILanguage string `json:"uiLanguage"`
 }
+
+// UILanguages are the languages the window is translated into.
+var UILanguages = []string{"en", "de", "fr", "es", "it", "pt"}
 
 // DefaultSettings are the settings of a fresh installation.
 func DefaultSettings() Settings {
@@ -62,6 +69,9 @@ func DefaultSettings() Settings {
 const MaxQuickSilenceSeconds = 600
 
 func (s Settings) validate() error {
+	if s.UILanguage != "" && !slices.Contains(UILanguages, s.UILanguage) {
+		return fmt.Errorf("%w: window language %q (choose one of %s, or none to follow the system)", ErrInvalid, s.UILanguage, strings.Join(UILanguages, ", "))
+	}
 	if !s.Level.Valid() {
 		return fmt.Errorf("%w: privacy level %q", ErrInvalid, s.Level)
 	}

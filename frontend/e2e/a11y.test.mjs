@@ -107,11 +107,83 @@ async function everyView(scheme) {
   check();
 }
 
+/** tabTo presses Tab (or Shift+Tab) until the element with data-testid `want` has focus. */
+async function tabTo(want, { back = false, max = 120, near = "" } = {}) {
+  for (let k = 0; k < max; k++) {
+    const ok = await page.evaluate(([want, near]) => {
+      const el = document.activeElement;
+      return !!el && el.getAttribute("data-testid") === want && (!near || !!el.closest(near));
+    }, [want, near]);
+    if (ok) return;
+    await page.keyboard.press(back ? "Shift+Tab" : "Tab");
+  }
+  throw new Error(`Tab never reached ${want}; focus is on ${await h.focused()}`);
+}
+
+describe("keyboard only", { concurrency: 1 }, () => {
+  test("transcribe a file, edit, export, set a password, lock and unlock without the mouse", async () => {
+    // Transcribe: Ctrl+O, the file dialog answers, the job runs; Tab to its Open button.
+    const file = path.join(h.corpus, "librispeech_b.flac");
+    await h.post("api/test/dialog/open", [file]);
+    await page.keyboard.press("Control+o");
+    await h.until(async () => (await h.call("Jobs")).some((j) => j.path === file && j.state === "done"), 240_000);
+    const job = (await h.call("Jobs")).find((j) => j.path === file);
+    await page.locator(`${tid("job")}[data-job="${job.id}"][data-state="done"]`).waitFor();
+    await tabTo("job-open", { near: `[data-job="${job.id}"]` });
+    await page.keyboard.press("Enter");
+    await page.locator(tid("segment")).first().waitFor();
+    // Edit: Tab to the first segment's text and type.
+    await tabTo("segment-text");
+    await page.keyboard.press("End");
+    await page.keyboard.type(" Typed by keyboard.");
+    await page.keyboard.press("Control+s");
+    await h.until(async () => (await h.call("GetTranscript", job.transcriptId)).segments[0].text.endsWith("Typed by keyboard."));
+    // Export: Tab back to Export, choose TXT with the arrow keys, save.
+    await tabTo("export-open", { back: true });
+    await page.keyboard.press("Enter");
+    await page.locator(tid("export-dialog")).waitFor();
+    const out = path.join(h.tmp, "kbd", "out.txt");
+    await h.post("api/test/dialog/save", out);
+    await page.locator(tid("format-txt")).waitFor();
+    for (let k = 0; k < 10 && !(await page.locator(tid("format-txt")).isChecked()); k++) {
+      await tabTo(await page.evaluate(() => document.querySelector('[data-testid="export-dialog"] input[type=radio]:checked')?.getAttribute("data-testid")));
+      await page.keyboard.press("ArrowDown");
+    }
+    await tabTo("export-save");
+    await page.keyboard.press("Enter");
+    await page.locator(tid("export-dialog")).waitFor({ state: "detached" });
+    await h.until(async () => fs.existsSync(out));
+    assert.match(fs.readFileSync(out, "utf8"), /Typed by keyboard\./);
+    // Settings: set the vault password.
+    await tabTo("nav-settings", { back: true });
+    await page.keyboard.press("Enter");
+    await tabTo("new-password");
+    await page.keyboard.type("correct horse battery");
+    await tabTo("new-password2");
+    await page.keyboard.type("correct horse battery");
+    await tabTo("set-password");
+    await page.keyboard.press("Enter");
+    await h.until(async () => (await h.call("VaultStatus")).hasPassword);
+    // Lock, then unlock through the dialog.
+    await tabTo("vault-toggle", { back: true });
+    await page.keyboard.press("Enter");
+    await h.until(async () => (await h.call("VaultStatus")).locked);
+    await page.keyboard.press("Enter"); // focus stayed on the toggle: it now opens Unlock
+    await page.locator(tid("unlock-dialog")).waitFor();
+    assert.equal(await h.focused(), "unlock-password");
+    await page.keyboard.type("correct horse battery");
+    await page.keyboard.press("Enter");
+    await h.until(async () => !(await h.call("VaultStatus")).locked);
+    await page.locator(tid("unlock-dialog")).waitFor({ state: "detached" });
+    assert.equal(await h.focused(), "vault-toggle", "focus went back to the vault button");
+  });
+});
+
 describe("axe-core", { concurrency: 1 }, () => {
   test("every view and dialog, light", () => everyView("light"));
   test("every view and dialog, dark", () => everyView("dark"));
   test("the unlock dialog and a locked library, light and dark", async () => {
-    await h.call("SetPassword", "correct horse battery");
+    if (!(await h.call("VaultStatus")).hasPassword) await h.call("SetPassword", "correct horse battery");
     await h.call("SetLevel", id, "private");
     await h.call("Lock");
     for (const scheme of ["light", "dark"]) {

@@ -199,6 +199,7 @@ export namespace app {
 	    quickSave: boolean;
 	    quickPreview: boolean;
 	    cloudBackup: boolean;
+	    uiLanguage: string;
 	}
 	
 	export interface SystemInfo {
