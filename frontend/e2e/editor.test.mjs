@@ -162,6 +162,16 @@ describe("playback", () => {
     await page.locator(tid("player")).evaluate((a) => a.pause());
   });
 
+  test("the waveform is drawn from the file and a click on it seeks", async () => {
+    await openEditor();
+    const wave = page.locator(tid("waveform"));
+    await wave.waitFor();
+    assert.equal(await wave.getAttribute("data-peaks"), "800");
+    const box = await wave.boundingBox();
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await h.until(async () => Math.abs((await audioState()).t - 5.5) < 0.3); // jfk.flac is 11 s
+  });
+
   test("clicking a word moves the playhead to it", async () => {
     await openEditor();
     const text = page.locator(tid("segment-text")).nth(3); // words at 3.0, 3.25, 3.5, 3.75 s

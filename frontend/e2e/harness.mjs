@@ -78,7 +78,7 @@ export async function start(opts = {}) {
   });
   const page = await context.newPage();
   const log = [];
-  page.on("pageerror", (e) => console.error("page error:", e.message));
+  page.on("pageerror", (e) => console.error("page error:", e.message, e.stack));
   page.on("console", (m) => {
     log.push(`${m.type()}: ${m.text()}`);
     if (log.length > 200) log.shift();

@@ -34,6 +34,7 @@ export default {
       hint: "Strg+Leertaste Wiedergabe/Pause · Strg+←/→ 5 s · Klick auf ein Wort springt dorthin",
       quick: "Schnellaufnahmen behalten kein Audio: Der Ton des Mikrofons wurde absichtlich nicht gespeichert, daher gibt es nichts abzuspielen.",
       gone: "Wiedergabe aus: Die Originaldatei „{{name}}“ ist nicht mehr auf diesem Computer (verschoben oder gelöscht).",
+      wave: "Wellenform der Aufnahme; Klick spielt ab dieser Stelle",
     },
     findBar: {
       label: "Suchen und ersetzen",

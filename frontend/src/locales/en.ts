@@ -35,6 +35,7 @@ export default {
       hint: "Ctrl+Space play/pause · Ctrl+←/→ 5 s · click a word to go there",
       quick: "Quick recordings keep no audio: the microphone's sound was deliberately not stored, so there is nothing to play.",
       gone: "Playback is off: the original file “{{name}}” is not on this computer any more (moved or deleted).",
+      wave: "Waveform of the recording; click to play from there",
     },
     findBar: {
       label: "Find and replace",

@@ -35,6 +35,7 @@ export default {
       hint: "Ctrl+Espacio reproducir/pausa · Ctrl+←/→ 5 s · clic en una palabra para ir allí",
       quick: "Las grabaciones rápidas no guardan audio: el sonido del micrófono no se almacenó a propósito, así que no hay nada que reproducir.",
       gone: "Reproducción desactivada: el archivo original «{{name}}» ya no está en este ordenador (movido o eliminado).",
+      wave: "Forma de onda de la grabación; haga clic para reproducir desde allí",
     },
     findBar: {
       label: "Buscar y reemplazar",

@@ -35,6 +35,7 @@ export default {
       hint: "Ctrl+Espace lecture/pause · Ctrl+←/→ 5 s · cliquer sur un mot pour y aller",
       quick: "Les enregistrements rapides ne gardent pas l'audio : le son du micro n'a volontairement pas été conservé, il n'y a donc rien à lire.",
       gone: "Lecture désactivée : le fichier d'origine « {{name}} » n'est plus sur cet ordinateur (déplacé ou supprimé).",
+      wave: "Forme d'onde de l'enregistrement ; cliquer pour lire à partir de là",
     },
     findBar: {
       label: "Rechercher et remplacer",

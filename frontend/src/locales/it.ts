@@ -35,6 +35,7 @@ export default {
       hint: "Ctrl+Spazio riproduci/pausa · Ctrl+←/→ 5 s · clic su una parola per andarci",
       quick: "Le registrazioni rapide non conservano l'audio: il suono del microfono non è stato salvato di proposito, quindi non c'è nulla da riprodurre.",
       gone: "Riproduzione disattivata: il file originale «{{name}}» non è più su questo computer (spostato o eliminato).",
+      wave: "Forma d'onda della registrazione; clic per riprodurre da lì",
     },
     findBar: {
       label: "Trova e sostituisci",

@@ -35,6 +35,7 @@ export default {
       hint: "Ctrl+Espaço reproduzir/pausar · Ctrl+←/→ 5 s · clique numa palavra para ir até ela",
       quick: "Gravações rápidas não guardam áudio: o som do microfone não foi armazenado de propósito, então não há nada para tocar.",
       gone: "Reprodução desativada: o arquivo original “{{name}}” não está mais neste computador (movido ou excluído).",
+      wave: "Forma de onda da gravação; clique para tocar a partir dali",
     },
     findBar: {
       label: "Localizar e substituir",

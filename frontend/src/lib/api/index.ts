@@ -76,6 +76,7 @@ export const api = {
   remove: wrap((id: string) => App.DeleteTranscript(id)),
   setLevel: wrap((id: string, level: Level) => App.SetLevel(id, level)),
   mediaURL: wrap((id: string) => App.MediaURL(id)),
+  waveform: wrap((id: string, buckets: number) => App.Waveform(id, buckets)),
 
   // Export
   formats: wrap(() => App.ExportFormats()),

@@ -102,3 +102,5 @@ export function SystemInfo():Promise<app.SystemInfo>;
 export function Unlock(arg1:string):Promise<app.VaultStatus>;
 
 export function VaultStatus():Promise<app.VaultStatus>;
+
+export function Waveform(arg1:string,arg2:number):Promise<Array<number>>;

@@ -201,3 +201,7 @@ export function Unlock(arg1) {
 export function VaultStatus() {
   return window['go']['app']['App']['VaultStatus']();
 }
+
+export function Waveform(arg1, arg2) {
+  return window['go']['app']['App']['Waveform'](arg1, arg2);
+}
