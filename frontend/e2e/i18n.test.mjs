@@ -28,3 +28,22 @@ test("a German system gets German; Settings switches to French and back to the s
   await page.locator(tid("ui-language")).selectOption("");
   await page.locator(`${tid("nav-library")}:has-text("Bibliothek")`).waitFor();
 });
+
+test("the editor in each language (screenshots in $HUSHSCRIBE_SCREENSHOTS when set)", async () => {
+  const dir = process.env.HUSHSCRIBE_SCREENSHOTS;
+  const heading = { en: "Library", de: "Bibliothek", fr: "Bibliothèque", es: "Biblioteca", it: "Libreria", pt: "Biblioteca" };
+  const exportWord = { en: "Export", de: "Exportieren", fr: "Exporter", es: "Exportar", it: "Esporta", pt: "Exportar" };
+  for (const lang of ["en", "de", "fr", "es", "it", "pt"]) {
+    await page.locator(tid("nav-settings")).click();
+    await page.locator(tid("ui-language")).selectOption(lang);
+    await page.locator(`${tid("nav-library")}:has-text("${heading[lang]}")`).waitFor();
+    await page.locator(tid("nav-library")).click();
+    await page.locator(`${tid("entry")}[data-id="${id}"] button.main`).click();
+    await page.locator(`${tid("export-open")}:has-text("${exportWord[lang]}")`).waitFor();
+    await page.locator(tid("segment")).first().waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
+    if (dir) await page.screenshot({ path: path.join(dir, `editor-${lang}.png`) });
+  }
+  await page.locator(tid("nav-settings")).click();
+  await page.locator(tid("ui-language")).selectOption("");
+});
