@@ -71,6 +71,15 @@ class I18n {
     return new Intl.DateTimeFormat(this.lang, { dateStyle: "medium", timeStyle: "short" }).format(d);
   };
 
+  /** languageName names a language code (e.g. a transcript's "de") in the window's language. */
+  languageName = (code: string): string => {
+    try {
+      return new Intl.DisplayNames([this.lang], { type: "language" }).of(code) ?? code;
+    } catch {
+      return code;
+    }
+  };
+
   /** number formats a number in the window's language. */
   number = (n: number, digits = 0): string => new Intl.NumberFormat(this.lang, { maximumFractionDigits: digits }).format(n);
 

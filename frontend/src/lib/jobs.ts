@@ -25,8 +25,26 @@ export function speed(j: JobTimes): number {
   return j.duration / NS_PER_SECOND / el;
 }
 
+/** Whisper reads audio in windows of 30 seconds, one after another. */
+export const WINDOW_SECONDS = 30;
+// The Go side's progress bands (app/jobs.go): transcription runs from 5 % to 98 %.
+const BAND_START = 5;
+const BAND_END = 98;
+
+/**
+ * window says which 30-second window a transcribing job is in, from its percent and the audio's
+ * length: { k, n } with 1 ≤ k ≤ n, or null while the length is unknown or it is not transcribing.
+ */
+export function window(j: { stage: string; percent: number; duration: number }): { k: number; n: number } | null {
+  if (j.stage !== "transcribing" || !j.duration) return null;
+  const n = Math.max(1, Math.ceil(j.duration / NS_PER_SECOND / WINDOW_SECONDS));
+  const frac = Math.min(1, Math.max(0, (j.percent - BAND_START) / (BAND_END - BAND_START)));
+  return { k: Math.min(n, Math.floor(frac * n) + 1), n };
+}
+
 /** stageText names what a running job is doing. */
-export function stageText(stage: string): string {
+export function stageText(stage: string, win?: { k: number; n: number } | null): string {
+  if (stage === "transcribing" && win && win.n > 1) return `Transcribing window ${win.k} of ${win.n}…`;
   switch (stage) {
     case "starting":
       return "Starting…";
