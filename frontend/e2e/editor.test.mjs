@@ -251,3 +251,33 @@ describe("library search", () => {
     assert.equal(await h.focused(), "find-input");
   });
 });
+
+describe("layout", () => {
+  test("the Find bar stays on one line at 1280 px, a 20-character speaker name fits, narrow windows collapse the sidebar", async () => {
+    await openEditor();
+    await page.keyboard.press("Control+f");
+    const tops = await page.locator(".find > *").evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)));
+    assert.ok(Math.max(...tops) - Math.min(...tops) <= 4, `the Find bar wraps: ${tops}`);
+    const name = "Dr. Amelia Richards"; // 19 characters + 1
+    await page.keyboard.press("Escape");
+    await h.call("SaveTranscript", { ...(await h.call("GetTranscript", id)), speakers: [{ id: "S1", name: name + "n" }, { id: "S2", name: "Bob" }] });
+    await page.locator(tid("nav-transcribe")).click();
+    await page.locator(tid("nav-library")).click();
+    await page.locator(`${tid("entry")}[data-id="${id}"] button.main`).click();
+    const sel = page.locator(tid("segment-speaker")).first();
+    await page.waitForFunction((n) => document.querySelector('[data-testid="segment-speaker"] option:checked')?.textContent === n, name + "n");
+    const fits = await sel.evaluate((el) => {
+      const cs = getComputedStyle(el);
+      const c = document.createElement("canvas").getContext("2d");
+      c.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+      const text = el.selectedOptions[0].textContent;
+      return { text: c.measureText(text).width, room: el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 16 };
+    });
+    assert.ok(fits.text <= fits.room, `a 20-character name is clipped: ${JSON.stringify(fits)}`);
+    await page.setViewportSize({ width: 800, height: 700 });
+    const sb = await page.locator("nav.sidebar").evaluate((el) => el.getBoundingClientRect().width);
+    assert.ok(sb <= 60, `sidebar ${sb} px wide at 800 px`);
+    assert.equal(await page.locator(tid("nav-library")).getAttribute("title"), "Library");
+    await page.setViewportSize({ width: 1280, height: 820 });
+  });
+});
