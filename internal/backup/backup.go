@@ -419,6 +419,12 @@ type state struct {
 	Cursor    string            `json:"cursor"`
 	LastSync  time.Time         `json:"last_sync,omitzero"`
 	Entries   map[string]*entry `json:"entries"` // by transcript id
+	// Seen is, per object (the manifest included), the highest version this device accepted; lower
+	// ones are refused (ErrRollback). Missing in state files written before it existed: it is then
+	// filled from Entries.
+	Seen map[string]int64 `json:"seen"`
+	// Pending are the downgrades waiting for the user, by transcript id.
+	Pending map[string]*Downgrade `json:"pending,omitempty"`
 }
 
 // entry is what the last sync knew of one transcript.
@@ -429,11 +435,16 @@ type entry struct {
 	// unknown, compare the content); LocalUpdated its Updated time then, which spares reading it.
 	LocalHash    string    `json:"local_hash"`
 	LocalUpdated time.Time `json:"local_updated,omitzero"`
+	// Private is true when the transcript was Private at the last sync, so that a pulled Standard
+	// copy is held back even if the local copy is gone (ErrDowngrade).
+	Private bool `json:"private,omitempty"`
 }
 
 const stateFormat = "hushscribe-backup-state-v1"
 
-func newState() *state { return &state{Format: stateFormat, Entries: map[string]*entry{}} }
+func newState() *state {
+	return &state{Format: stateFormat, Entries: map[string]*entry{}, Seen: map[string]int64{}, Pending: map[string]*Downgrade{}}
+}
 
 func loadState(path string) (*state, error) {
 	data, err := os.ReadFile(path)
@@ -449,6 +460,17 @@ func loadState(path string) (*state, error) {
 	}
 	if st.Entries == nil {
 		st.Entries = map[string]*entry{}
+	}
+	if st.Seen == nil {
+		st.Seen = map[string]int64{}
+	}
+	if st.Pending == nil {
+		st.Pending = map[string]*Downgrade{}
+	}
+	for _, e := range st.Entries {
+		if e.Version > st.Seen[e.Object] {
+			st.Seen[e.Object] = e.Version
+		}
 	}
 	return st, nil
 }

@@ -25,7 +25,8 @@ import (
 // testIterations is the PBKDF2 count of the tests (only test binaries accept it).
 const testIterations = 1000
 
-// objectCount counts the server's live objects.
+// objectCount counts the server's live objects: transcripts, signed tombstones and the account
+// manifest.
 func objectCount(t *testing.T, srv *backuptest.Server) int {
 	t.Helper()
 	var n int
@@ -124,6 +125,13 @@ func (f *flakyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func (f *flakyTransport) failAfter(n int, dropAnswer bool) {
 	f.mu.Lock()
 	f.allow, f.armed, f.dropAnswer = n, true, dropAnswer
+	f.mu.Unlock()
+}
+
+// disarm cancels a pending failAfter.
+func (f *flakyTransport) disarm() {
+	f.mu.Lock()
+	f.armed = false
 	f.mu.Unlock()
 }
 
