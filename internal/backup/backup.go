@@ -425,6 +425,9 @@ type state struct {
 	Seen map[string]int64 `json:"seen"`
 	// Pending are the downgrades waiting for the user, by transcript id.
 	Pending map[string]*Downgrade `json:"pending,omitempty"`
+	// Retry are the objects whose announced version failed a check (ErrRollback, ErrTampered), by
+	// object id: each sync fetches them again until the server serves that version.
+	Retry map[string]int64 `json:"retry,omitempty"`
 }
 
 // entry is what the last sync knew of one transcript.
@@ -443,7 +446,7 @@ type entry struct {
 const stateFormat = "hushscribe-backup-state-v1"
 
 func newState() *state {
-	return &state{Format: stateFormat, Entries: map[string]*entry{}, Seen: map[string]int64{}, Pending: map[string]*Downgrade{}}
+	return &state{Format: stateFormat, Entries: map[string]*entry{}, Seen: map[string]int64{}, Pending: map[string]*Downgrade{}, Retry: map[string]int64{}}
 }
 
 func loadState(path string) (*state, error) {
@@ -466,6 +469,9 @@ func loadState(path string) (*state, error) {
 	}
 	if st.Pending == nil {
 		st.Pending = map[string]*Downgrade{}
+	}
+	if st.Retry == nil {
+		st.Retry = map[string]int64{}
 	}
 	for _, e := range st.Entries {
 		if e.Version > st.Seen[e.Object] {

@@ -238,7 +238,7 @@ func (s *syncer) loadManifest(ctx context.Context) error {
 func (s *syncer) checkWithheld(ctx context.Context) error {
 	ids := make([]string, 0, len(s.manifest))
 	for id, v := range s.manifest {
-		if id != s.manID && s.st.Seen[id] < v && !s.failed[id] {
+		if _, retried := s.st.Retry[id]; id != s.manID && s.st.Seen[id] < v && !s.failed[id] && !retried {
 			ids = append(ids, id)
 		}
 	}

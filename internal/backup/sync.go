@@ -101,6 +101,9 @@ func (s *syncer) run(ctx context.Context) error {
 	if err := s.loadManifest(ctx); err != nil {
 		return err
 	}
+	if err := s.retry(ctx); err != nil {
+		return err
+	}
 	if err := s.resolveConfirmed(ctx); err != nil {
 		return err
 	}
@@ -292,6 +295,7 @@ func (s *syncer) applyRemote(ctx context.Context, ch api.Object, fromManifest bo
 		return nil // already known (our own upload, or seen before an interruption)
 	case ch.Version < s.manifest[ch.ID]:
 		s.failed[ch.ID] = true
+		s.st.Retry[ch.ID] = s.manifest[ch.ID]
 		s.problem(fmt.Errorf("%w: the change feed announced version %d of object %s, the account manifest version %d", ErrRollback, ch.Version, ch.ID, s.manifest[ch.ID]))
 		return nil
 	}
@@ -305,18 +309,50 @@ func (s *syncer) applyRemote(ctx context.Context, ch api.Object, fromManifest bo
 		s.problem(fmt.Errorf("%w: object %s (version %d in the account manifest) is missing", ErrRollback, ch.ID, ch.Version))
 		return nil
 	case errors.Is(err, errObjectGone):
+		delete(s.st.Retry, ch.ID)
 		return nil // replaced or deleted since; a later change in the feed says how
 	case errors.Is(err, ErrTampered) || errors.Is(err, ErrRollback):
 		if errors.Is(err, ErrTampered) {
 			s.rep.Damaged++
 		}
 		s.failed[ch.ID] = true
+		s.st.Retry[ch.ID] = max(ch.Version, s.floor(ch.ID), s.st.Retry[ch.ID])
 		s.problem(err)
 		return nil
 	case err != nil:
 		return err
 	}
-	return s.applyObject(ctx, o)
+	if err := s.applyObject(ctx, o); err != nil {
+		return err
+	}
+	delete(s.st.Retry, ch.ID)
+	return nil
+}
+
+// retry fetches again the objects whose announced version failed a check in an earlier sync.
+func (s *syncer) retry(ctx context.Context) error {
+	ids := make([]string, 0, len(s.st.Retry))
+	for id := range s.st.Retry {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if s.st.Seen[id] >= s.st.Retry[id] {
+			delete(s.st.Retry, id) // reached by another way
+			continue
+		}
+		err := s.applyRemote(ctx, api.Object{ID: id, Version: s.st.Retry[id]}, false)
+		if errors.Is(err, errDeferred) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.save(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // unsignedDeletion handles a deletion that only the server vouches for (its own tombstone): no
