@@ -9,7 +9,9 @@
 // data key into a vault key file that the server keeps for the account; a new device gets it back
 // after signing in, so restoring needs only the email address and the password, and a password
 // change re-wraps that one key instead of re-encrypting the backup. The data key and the session
-// token are kept in the OS keychain so that Sync runs without the password.
+// token are kept in memory for the life of the Client, and in the OS keychain only when the user
+// chose "remember on this device" (Config.Remember), so that Sync runs after a restart without the
+// password.
 //
 // Every transcript, Standard ones included, is uploaded as one object: its JSON export
 // (internal/export) sealed with the data key into a vault data envelope (docs/FORMAT.md), bound by
@@ -99,8 +101,12 @@ type Config struct {
 	// StatePath is the file where this library's sync state is kept (for example next to the
 	// library file). Its existence is what "backup enabled" means.
 	StatePath string
-	// Keychain stores the token and the data key. Required.
+	// Keychain stores the token and the data key when Remember is set. Required.
 	Keychain SecretStore
+	// Remember keeps the data key and the session token in Keychain ("remember on this device"), so
+	// that a new Client (after a restart) syncs without the password. Without it they live in this
+	// Client's memory only, and a new Client reports ErrSignedOut until SignIn.
+	Remember bool
 	// RootCAs verifies the server's certificate; nil means the system roots. Ignored when HTTPClient
 	// is set.
 	RootCAs *x509.CertPool
@@ -122,6 +128,7 @@ type Client struct {
 	lib Library
 	cfg Config
 	mu  sync.Mutex
+	mem map[string][]byte // the secrets, when not remembered in the keychain
 }
 
 // New returns a Client for lib. It does not contact the server.
@@ -153,13 +160,51 @@ func New(lib Library, cfg Config) (*Client, error) {
 	if cfg.WrapParams == (vault.Params{}) {
 		cfg.WrapParams = vault.Params{Iterations: vault.MinIterations}
 	}
-	return &Client{lib: lib, cfg: cfg}, nil
+	return &Client{lib: lib, cfg: cfg, mem: map[string][]byte{}}, nil
 }
 
 // keychain account names, unique per state file.
 func (c *Client) secretName(kind string) string {
 	h := sha256.Sum256([]byte(c.cfg.StatePath))
 	return "backup-" + hex.EncodeToString(h[:16]) + "-" + kind
+}
+
+// setSecret keeps a secret in memory, and in the keychain if remembered (else it removes any copy
+// an earlier choice left there).
+func (c *Client) setSecret(kind string, v []byte) error {
+	if old := c.mem[kind]; old != nil {
+		clear(old)
+	}
+	c.mem[kind] = append([]byte(nil), v...)
+	if c.cfg.Remember {
+		return c.cfg.Keychain.Set(c.secretName(kind), v)
+	}
+	if err := c.cfg.Keychain.Delete(c.secretName(kind)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// getSecret returns a secret from memory or the keychain (fs.ErrNotExist when neither has it).
+func (c *Client) getSecret(kind string) ([]byte, error) {
+	if v := c.mem[kind]; v != nil {
+		return append([]byte(nil), v...), nil
+	}
+	if !c.cfg.Remember {
+		return nil, fs.ErrNotExist
+	}
+	return c.cfg.Keychain.Get(c.secretName(kind))
+}
+
+func (c *Client) deleteSecret(kind string) error {
+	if old := c.mem[kind]; old != nil {
+		clear(old)
+		delete(c.mem, kind)
+	}
+	if err := c.cfg.Keychain.Delete(c.secretName(kind)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // Enabled reports whether backup is on for this library.
@@ -261,10 +306,10 @@ func (c *Client) signIn(ctx context.Context, email string, password []byte) (api
 func (c *Client) enable(email string, sess api.Session, dek *vault.Key, keyFile []byte) error {
 	raw := dek.Export()
 	defer clear(raw)
-	if err := c.cfg.Keychain.Set(c.secretName("key"), raw); err != nil {
+	if err := c.setSecret("key", raw); err != nil {
 		return fmt.Errorf("backup: store the key in the keychain: %w", err)
 	}
-	if err := c.cfg.Keychain.Set(c.secretName("token"), []byte(sess.Token)); err != nil {
+	if err := c.setSecret("token", []byte(sess.Token)); err != nil {
 		return fmt.Errorf("backup: store the token in the keychain: %w", err)
 	}
 	st, err := loadState(c.cfg.StatePath)
@@ -282,13 +327,13 @@ func (c *Client) session() (*state, string, *vault.Key, error) {
 	if err != nil {
 		return nil, "", nil, err
 	}
-	token, err := c.cfg.Keychain.Get(c.secretName("token"))
+	token, err := c.getSecret("token")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", nil, ErrSignedOut
 	} else if err != nil {
 		return nil, "", nil, fmt.Errorf("backup: read the token from the keychain: %w", err)
 	}
-	raw, err := c.cfg.Keychain.Get(c.secretName("key"))
+	raw, err := c.getSecret("key")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", nil, ErrSignedOut
 	} else if err != nil {
@@ -306,7 +351,7 @@ func (c *Client) session() (*state, string, *vault.Key, error) {
 func (c *Client) disable() error {
 	var errs []error
 	for _, kind := range []string{"token", "key"} {
-		if err := c.cfg.Keychain.Delete(c.secretName(kind)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := c.deleteSecret(kind); err != nil {
 			errs = append(errs, err)
 		}
 	}

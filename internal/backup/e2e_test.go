@@ -110,10 +110,12 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dek, err := a.keychain.Get(a.client.secretName("key"))
+	_, _, dekKey, err := a.client.session()
 	if err != nil {
 		t.Fatal(err)
 	}
+	dek := dekKey.Export()
+	dekKey.Destroy()
 	created := std.Created.UTC()
 	needles := map[string][]byte{
 		"password":         testPassword,

@@ -445,3 +445,45 @@ func TestLockedPrivateTranscriptsWait(t *testing.T) {
 		t.Fatal("the restored transcript lost its privacy level")
 	}
 }
+
+// TestKeychainOnlyWhenRemembered: without "remember on this device" the data key and the token
+// stay in memory (a restart must sign in again); with it they are in the keychain.
+func TestKeychainOnlyWhenRemembered(t *testing.T) {
+	for _, remember := range []bool{false, true} {
+		t.Run(map[bool]string{false: "default", true: "remember"}[remember], func(t *testing.T) {
+			srv := backuptest.Start(t)
+			a := newMemDevice(t, srv)
+			a.client.cfg.Remember = remember
+			ctx := context.Background()
+			if err := a.client.SignUp(ctx, testEmail, testPassword); err != nil {
+				t.Fatal(err)
+			}
+			mustSave(t, a.lib, sample("t1", "Note", "x"))
+			a.sync(t)
+			if got, want := a.keychain.Len(), map[bool]int{false: 0, true: 2}[remember]; got != want {
+				t.Fatalf("keychain holds %d secrets, want %d", got, want)
+			}
+			// A restart: a new Client on the same state and keychain.
+			restarted, err := New(a.lib, a.client.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = restarted.Sync(ctx)
+			if remember && err != nil {
+				t.Fatalf("sync after a restart with remember: %v", err)
+			}
+			if !remember && !errors.Is(err, ErrSignedOut) {
+				t.Fatalf("sync after a restart without remember: %v, want ErrSignedOut", err)
+			}
+			if err := restarted.SignIn(ctx, testEmail, testPassword); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := restarted.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := restarted.SignOut(ctx); err != nil || a.keychain.Len() != 0 {
+				t.Fatalf("sign out: %v, %d secrets left", err, a.keychain.Len())
+			}
+		})
+	}
+}

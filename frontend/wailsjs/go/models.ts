@@ -4,6 +4,7 @@ export namespace app {
 	    fingerprint: string;
 	    email: string;
 	    password: string;
+	    remember: boolean;
 	}
 	
 	export interface BackupDevice {
@@ -32,11 +33,14 @@ export namespace app {
 	    email: string;
 	    deviceId: string;
 	    lastSync: string;
+	    remember: boolean;
+	    pendingDowngrades: Array<string>;
 	    syncing: boolean;
 	    lastReport: app.BackupReport;
 	    lastError: string;
 	    offline: boolean;
 	    signedOut: boolean;
+	    tampered: boolean;
 	    lastTry: string;
 	}
 	
@@ -138,6 +142,13 @@ export namespace app {
 	    percent: number;
 	    state: string;
 	    error: string;
+	}
+	
+	export interface PasswordStrength {
+	    acceptable: boolean;
+	    problem: string;
+	    score: number;
+	    bits: number;
 	}
 	
 	export interface Query {

@@ -119,6 +119,8 @@ export const api = {
   deleteBackupAccount: wrap((password: string) => App.DeleteBackupAccount(password)),
   changeBackupPassword: wrap((oldPw: string, newPw: string) => App.ChangeBackupPassword(oldPw, newPw)),
   backupDevices: wrap(() => App.BackupDevices()),
+  resolveBackupDowngrade: wrap((id: string, accept: boolean) => App.ResolveBackupDowngrade(id, accept)),
+  passwordStrength: wrap((pw: string) => App.PasswordStrength(pw)),
 };
 
 /** Event names the Go side emits (see app/app.go). */

@@ -65,6 +65,8 @@ export function Lock():Promise<app.VaultStatus>;
 
 export function MediaURL(arg1:string):Promise<string>;
 
+export function PasswordStrength(arg1:string):Promise<app.PasswordStrength>;
+
 export function QuickRecordStart():Promise<app.QuickRecordState>;
 
 export function QuickRecordStatus():Promise<app.QuickRecordState>;
@@ -74,6 +76,8 @@ export function QuickRecordStop():Promise<app.QuickRecordState>;
 export function RemoveJob(arg1:string):Promise<void>;
 
 export function RenameTranscript(arg1:string,arg2:string):Promise<void>;
+
+export function ResolveBackupDowngrade(arg1:string,arg2:boolean):Promise<app.BackupStatus>;
 
 export function RetryJob(arg1:string):Promise<app.Job>;
 

@@ -126,6 +126,10 @@ export function MediaURL(arg1) {
   return window['go']['app']['App']['MediaURL'](arg1);
 }
 
+export function PasswordStrength(arg1) {
+  return window['go']['app']['App']['PasswordStrength'](arg1);
+}
+
 export function QuickRecordStart() {
   return window['go']['app']['App']['QuickRecordStart']();
 }
@@ -144,6 +148,10 @@ export function RemoveJob(arg1) {
 
 export function RenameTranscript(arg1, arg2) {
   return window['go']['app']['App']['RenameTranscript'](arg1, arg2);
+}
+
+export function ResolveBackupDowngrade(arg1, arg2) {
+  return window['go']['app']['App']['ResolveBackupDowngrade'](arg1, arg2);
 }
 
 export function RetryJob(arg1) {
