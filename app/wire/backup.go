@@ -285,6 +285,7 @@ func backupErr(err error) error {
 		{backup.ErrRollback, app.ErrBackupTampered},
 		{backup.ErrForgedDeletion, app.ErrBackupTampered},
 		{backup.ErrTampered, app.ErrBackupTampered},
+		{backup.ErrKeyFileParams, app.ErrBackupTampered},
 		{backup.ErrDowngrade, app.ErrBackupDowngrade},
 	} {
 		if errors.Is(err, m.from) {

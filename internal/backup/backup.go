@@ -33,6 +33,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -75,6 +76,10 @@ var (
 	ErrInvalidEmail = errors.New("backup: invalid email address")
 	// ErrWeakParams means an empty password or a key-derivation iteration count below MinIterations.
 	ErrWeakParams = errors.New("backup: empty password or key derivation parameters too weak")
+	// ErrKeyFileParams means the server sent a key file whose PBKDF2 iteration count is not the one
+	// this client writes (Config.WrapParams, or the one recorded when this device last signed in);
+	// it is refused before any key derivation runs, so a server cannot make the client burn time.
+	ErrKeyFileParams = errors.New("backup: the server's key file demands key-derivation parameters this device did not write")
 )
 
 // Library is the transcript library being backed up; *store.Library implements it.
@@ -295,11 +300,43 @@ func (c *Client) signIn(ctx context.Context, email string, password []byte) (api
 	if err != nil {
 		return api.Session{}, nil, nil, fmt.Errorf("backup: sign in: %w", err)
 	}
+	if err := c.checkKeyFile(sess.KeyFile); err != nil {
+		return api.Session{}, nil, nil, fmt.Errorf("backup: sign in: %w", err)
+	}
 	dek, err := vault.Unwrap(sess.KeyFile, keys.Encryption)
 	if err != nil {
 		return api.Session{}, nil, nil, fmt.Errorf("backup: open the account's key file: %w: %v", ErrTampered, err)
 	}
 	return sess, dek, sess.KeyFile, nil
+}
+
+// keyFileIterations reads the PBKDF2 iteration count of a vault key file (docs/FORMAT.md: "HSKY",
+// version 1, the count as a big-endian uint32) without deriving anything.
+func keyFileIterations(kf []byte) (int, error) {
+	if len(kf) != vault.KeyFileSize || string(kf[:4]) != "HSKY" || kf[4] != vault.Version {
+		return 0, fmt.Errorf("%w: not a version %d key file", ErrTampered, vault.Version)
+	}
+	return int(binary.BigEndian.Uint32(kf[5:9])), nil
+}
+
+// checkKeyFile refuses a key file from the server whose iteration count differs from the one this
+// client wrote: the count recorded in the state (from its own last key file), else the configured
+// one, which every device of an account shares.
+func (c *Client) checkKeyFile(kf []byte) error {
+	got, err := keyFileIterations(kf)
+	if err != nil {
+		return err
+	}
+	want := c.cfg.WrapParams.Iterations
+	if st, err := loadState(c.cfg.StatePath); err == nil && len(st.KeyFile) > 0 {
+		if n, err := keyFileIterations(st.KeyFile); err == nil {
+			want = n
+		}
+	}
+	if got != want {
+		return fmt.Errorf("%w: %d PBKDF2 iterations, this device writes %d", ErrKeyFileParams, got, want)
+	}
+	return nil
 }
 
 // enable stores the token and key in the keychain and writes the state file.

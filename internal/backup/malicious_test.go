@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -589,5 +590,48 @@ func TestFormat1BackupsStayReadable(t *testing.T) {
 	manifest := manifestObjectID(idKey)
 	if st, _ := loadState(b.client.cfg.StatePath); st.Seen[manifest] != 1 {
 		t.Fatalf("no account manifest written: %+v", st.Seen)
+	}
+}
+
+// TestServerCannotDemandKeyDerivationWork: a server that answers the sign-in with the account's key
+// file re-labelled to 10,000,000 PBKDF2 iterations (or any count but the one the client writes) is
+// refused before any derivation runs: the error is ErrKeyFileParams, not the wrong-password check
+// that would follow a derivation. Both a new device and one that signed in before are covered.
+func TestServerCannotDemandKeyDerivationWork(t *testing.T) {
+	srv := backuptest.Start(t)
+	e := newEvilServer(t, srv)
+	a := e.device(t)
+	ctx := context.Background()
+	if err := a.client.SignUp(ctx, testEmail, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	fwd := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CertPool(), MinVersion: tls.VersionTLS13}}}
+	for _, iter := range []uint32{10_000_000, 1001, 100_000} {
+		e.setAnswer(func(w http.ResponseWriter, r *http.Request, _ string) bool {
+			if r.URL.Path != "/v1/signin" {
+				return false
+			}
+			body, _ := io.ReadAll(r.Body)
+			resp, err := fwd.Post(srv.URL+r.URL.Path, "application/json", bytes.NewReader(body))
+			if err != nil {
+				t.Error(err)
+				return false
+			}
+			defer resp.Body.Close()
+			var sess api.Session
+			json.NewDecoder(resp.Body).Decode(&sess)
+			binary.BigEndian.PutUint32(sess.KeyFile[5:9], iter)
+			json.NewEncoder(w).Encode(sess)
+			return true
+		})
+		for _, d := range []*device{a, e.device(t)} {
+			if err := d.client.SignIn(ctx, testEmail, testPassword); !errors.Is(err, ErrKeyFileParams) {
+				t.Fatalf("sign in with a key file of %d iterations: %v, want ErrKeyFileParams", iter, err)
+			}
+		}
+	}
+	e.setAnswer(nil)
+	if err := a.client.SignIn(ctx, testEmail, testPassword); err != nil {
+		t.Fatalf("sign in with the real key file: %v", err)
 	}
 }
