@@ -227,6 +227,8 @@ type BackupAccount struct {
 	// device"), so that backup runs after a restart without the password. Off: they stay in memory
 	// and the next start asks to sign in again.
 	Remember bool `json:"remember"`
+	// Invite is the invite code for sign-up on a server with invite-only registration.
+	Invite string `json:"invite"`
 }
 
 // BackupInfo is the backup's local state.

@@ -166,7 +166,9 @@ func (c *cloudBackup) Info(context.Context) (app.BackupInfo, error) {
 }
 
 func (c *cloudBackup) SignUp(ctx context.Context, acct app.BackupAccount) error {
-	return c.signIn(ctx, acct, (*backup.Client).SignUp)
+	return c.signIn(ctx, acct, func(cl *backup.Client, ctx context.Context, email string, pw []byte) error {
+		return cl.SignUpInvite(ctx, email, pw, strings.TrimSpace(acct.Invite))
+	})
 }
 
 func (c *cloudBackup) SignIn(ctx context.Context, acct app.BackupAccount) error {
@@ -279,6 +281,7 @@ func backupErr(err error) error {
 		{backup.ErrWrongPassword, app.ErrWrongPass},
 		{backup.ErrAccountExists, app.ErrAccountExists},
 		{backup.ErrLockedOut, app.ErrTryLater},
+		{backup.ErrQuota, app.ErrBackupQuota},
 		{backup.ErrRateLimited, app.ErrTryLater},
 		{backup.ErrInvalidEmail, app.ErrInvalid},
 		{backup.ErrWeakParams, app.ErrInvalid},

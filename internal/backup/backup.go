@@ -61,8 +61,12 @@ var (
 	ErrSignedOut = errors.New("backup: signed out; sign in again")
 	// ErrWrongPassword means the email address or password is wrong (the server does not say which).
 	ErrWrongPassword = errors.New("backup: wrong email or password")
-	// ErrAccountExists means SignUp used an address that has an account.
-	ErrAccountExists = errors.New("backup: an account with this email exists")
+	// ErrAccountExists means the server refused SignUp: the address may have an account (sign in
+	// instead), or the server accepts no new accounts (or only with an invite). The server answers
+	// all of these alike, so that sign-up does not tell who has an account.
+	ErrAccountExists = errors.New("backup: sign-up refused: this email may have an account (sign in instead), or the server accepts no new accounts")
+	// ErrQuota means the account's storage quota on the server is full.
+	ErrQuota = errors.New("backup: the account's storage quota on the server is full")
 	// ErrLockedOut means too many failed sign-ins; try again later.
 	ErrLockedOut = errors.New("backup: too many failed sign-ins; try again later")
 	// ErrRateLimited means the server refused the request for now.
@@ -247,6 +251,11 @@ func (c *Client) remote(token string) *remote {
 // SignUp creates an account for email with password, turns backup on for this library, and
 // leaves the first Sync to the caller.
 func (c *Client) SignUp(ctx context.Context, email string, password []byte) error {
+	return c.SignUpInvite(ctx, email, password, "")
+}
+
+// SignUpInvite is SignUp on a server whose registration needs an invite code.
+func (c *Client) SignUpInvite(ctx context.Context, email string, password []byte, invite string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	keys, err := DeriveKeys(email, password, c.cfg.Iterations)
@@ -261,7 +270,7 @@ func (c *Client) SignUp(ctx context.Context, email string, password []byte) erro
 	defer dek.Destroy()
 	var sess api.Session
 	err = c.remote("").call(ctx, "POST", "/v1/signup", api.SignUpRequest{
-		Email: email, AuthKey: keys.Auth, KeyFile: keyFile, DeviceName: c.cfg.DeviceName,
+		Email: email, AuthKey: keys.Auth, KeyFile: keyFile, DeviceName: c.cfg.DeviceName, Invite: invite,
 	}, &sess, true)
 	if err != nil {
 		return fmt.Errorf("backup: sign up: %w", err)

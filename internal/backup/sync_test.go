@@ -334,7 +334,7 @@ func TestLockoutReachesTheClient(t *testing.T) {
 	ctx := context.Background()
 	a.client.SignUp(ctx, testEmail, testPassword)
 	b := newMemDevice(t, srv)
-	for range 2 {
+	for range 3 { // two free failures, the third locks this device out
 		b.client.SignIn(ctx, testEmail, []byte("guess"))
 	}
 	if err := b.client.SignIn(ctx, testEmail, testPassword); !errors.Is(err, ErrLockedOut) {
@@ -485,5 +485,23 @@ func TestKeychainOnlyWhenRemembered(t *testing.T) {
 				t.Fatalf("sign out: %v, %d secrets left", err, a.keychain.Len())
 			}
 		})
+	}
+}
+
+// TestQuotaReachesTheClient: a full account quota is reported as ErrQuota and loses nothing.
+func TestQuotaReachesTheClient(t *testing.T) {
+	srv := backuptest.StartWith(t, backuptest.Options{Config: func(c *backupserver.Config) { c.MaxAccountObjects = 2 }})
+	a := newMemDevice(t, srv)
+	ctx := context.Background()
+	if err := a.client.SignUp(ctx, testEmail, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	mustSave(t, a.lib, sample("t1", "One", "x"))
+	mustSave(t, a.lib, sample("t2", "Two", "y"))
+	if _, err := a.client.Sync(ctx); !errors.Is(err, ErrQuota) {
+		t.Fatalf("sync over the quota: %v, want ErrQuota", err)
+	}
+	if n := len(contents(t, a.lib)); n != 2 {
+		t.Fatalf("library holds %d transcripts", n)
 	}
 }

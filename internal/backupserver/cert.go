@@ -65,10 +65,10 @@ func SelfSignedPEM(hosts []string, now time.Time) (certPEM, keyPEM []byte, err e
 		return nil, nil, fmt.Errorf("create certificate: %w", err)
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "Hushscribe backup server"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(2 * 365 * 24 * time.Hour),
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "Hushscribe backup server"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(2 * 365 * 24 * time.Hour),
 		// A leaf: it signs TLS handshakes (ECDSA: digitalSignature) and nothing else, so a client
 		// that trusts it cannot be made to trust certificates it "issues" (CA:FALSE, no keyCertSign).
 		KeyUsage:              x509.KeyUsageDigitalSignature,

@@ -5,6 +5,7 @@ export namespace app {
 	    email: string;
 	    password: string;
 	    remember: boolean;
+	    invite: string;
 	}
 	
 	export interface BackupDevice {
