@@ -1,7 +1,7 @@
 // Package backupserver is Hushscribe's end-to-end encrypted backup server. It stores accounts and
 // opaque encrypted objects for the clients in internal/backup, and can read none of them: a client
 // sends only a key derived from the password (which the server hashes again with argon2id) and
-// objects already encrypted with a key the server never sees. See PRIVACY.md for exactly what the
+// objects already encrypted with a key the server never sees. See docs/PRIVACY.md for exactly what the
 // server learns, and package api for the protocol.
 //
 // The server speaks HTTPS only, with TLS 1.3 as the minimum and an HSTS header (one year, preload)
