@@ -14,10 +14,13 @@
 // password.
 //
 // Every transcript, Standard ones included, is uploaded as one object: its JSON export
-// (internal/export) sealed with the data key into a vault data envelope (docs/FORMAT.md), bound by
-// its associated data to the object id and version. Object ids are keyed hashes of the transcript
-// ids. A browser can decrypt a backup with Web Crypto alone: PBKDF2 and HKDF give the encryption
-// key, which opens the key file like a password (webcrypto/vault.js), and the data key opens the
+// (internal/export) sealed with the data key into a vault data envelope (docs/FORMAT.md §12), bound
+// by its associated data to the account, the object id, the kind and the version. Object ids are
+// keyed hashes of the transcript ids. Deletions are sealed tombstones, and a sealed account manifest
+// lists every object's latest version; with the versions each device remembers, this makes a
+// server that alters, swaps, rolls back, withholds or deletes objects detectable (integrity.go). A
+// browser can decrypt a backup with Web Crypto alone: PBKDF2 and HKDF give the encryption key,
+// which opens the key file like a password (webcrypto/vault.js), and the data key opens the
 // envelopes.
 //
 // Sync pulls the changes other devices made, then pushes local creations, edits and deletions as
