@@ -202,7 +202,7 @@ func (x *library) open() error {
 func (x *library) close() error {
 	x.mu.Lock()
 	l, stop, done := x.l, x.stopIdle, x.idleDone
-	x.l = nil
+	x.l, x.stopIdle, x.idleDone = nil, nil, nil // a second close does nothing
 	x.mu.Unlock()
 	if stop != nil {
 		close(stop)
