@@ -194,6 +194,7 @@ func (d decoder) DecodeFile(ctx context.Context, path string, keep bool) ([][]fl
 		for _, m := range []struct{ from, to error }{
 			{fs.ErrNotExist, app.ErrNotFound},
 			{audio.ErrUnsupported, app.ErrUnsupported},
+			{audio.ErrTooLong, app.ErrUnsupported}, // over audio.DefaultMaxDuration (12 h)
 			{audio.ErrEmpty, app.ErrEmpty},
 			{audio.ErrMissingTool, app.ErrMissingTool},
 			{audio.ErrCorrupt, app.ErrCorrupt},

@@ -87,6 +87,9 @@ func decodeFFmpeg(ctx context.Context, in ffmpegInput, label string, opt Options
 		cancel() // stop ffmpeg rather than leave it blocked on a full pipe
 	}
 	werr := cmd.Wait()
+	if errors.Is(derr, ErrTooLong) {
+		return nil, derr // ffmpeg was stopped for it; its exit status says nothing
+	}
 	var ee *exec.ExitError
 	switch {
 	case errors.As(werr, &ee) && ee.ExitCode() > 0:

@@ -172,7 +172,7 @@ func classify(err error) int {
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.Is(err, audio.ErrEmpty), errors.Is(err, audio.ErrCorrupt), errors.Is(err, audio.ErrUnsupported),
+	case errors.Is(err, audio.ErrEmpty), errors.Is(err, audio.ErrCorrupt), errors.Is(err, audio.ErrUnsupported), errors.Is(err, audio.ErrTooLong),
 		errors.Is(err, audio.ErrMissingTool), errors.Is(err, os.ErrNotExist), errors.Is(err, os.ErrPermission):
 		return ExitBadInput
 	case errors.Is(err, engine.ErrModel):

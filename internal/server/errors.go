@@ -14,6 +14,9 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	ErrNotFound     = errors.New("not found")
 	ErrTooLarge     = errors.New("request too large")
+	// ErrAudioTooLong means the upload decodes to more audio than Config.MaxAudioDuration (a
+	// decompression bomb, or just too long): 413. AudioDecoder wraps audio.ErrTooLong with it.
+	ErrAudioTooLong = errors.New("audio too long")
 	ErrQueueFull    = errors.New("queue full")
 	ErrShuttingDown = errors.New("server shutting down")
 	ErrNoKeys       = errors.New("server: no API keys configured (set AllowUnauthenticated to run without)")
@@ -63,6 +66,11 @@ var (
 func tooLarge(limit int64) *Error {
 	return &Error{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error", Param: "file", Code: "file_too_large", Err: ErrTooLarge,
 		Message: "Maximum request size is " + strconv.FormatInt(limit, 10) + " bytes."}
+}
+
+func audioTooLong(err error) *Error {
+	return &Error{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error", Param: "file", Code: "audio_too_long", Err: ErrAudioTooLong,
+		Message: "The audio is too long for this server: " + err.Error()}
 }
 
 func notFound(what string) *Error {

@@ -58,12 +58,17 @@ type Config struct {
 	AllowUnauthenticated bool
 	PublicMetrics        bool // serve /metrics without an API key (healthz never needs one)
 
-	MaxUploadBytes  int64         // request body limit; default 25 MiB (OpenAI's)
-	Workers         int           // transcriptions running at once; default 1
-	QueueSize       int           // jobs waiting for a worker; default 8
-	MaxStoredJobs   int           // jobs kept by the job API, running or finished; default 1000
-	JobRetention    time.Duration // how long finished jobs (and kept results) live; default 15 min
-	ShutdownTimeout time.Duration // how long running jobs may take to finish at shutdown; default 30 s
+	MaxUploadBytes int64 // request body limit; default 25 MiB (OpenAI's)
+	// MaxAudioDuration is the most audio one upload may decode to; default DefaultMaxAudioDuration.
+	// A small compressed file can decode to hours, so the decoder must stop at this length while
+	// decoding: pass it as audio.Options.MaxDuration to AudioDecoder (the CLI does). The server
+	// also refuses longer decoded audio from any Decoder. Both answer 413 (ErrAudioTooLong).
+	MaxAudioDuration time.Duration
+	Workers          int           // transcriptions running at once; default 1
+	QueueSize        int           // jobs waiting for a worker; default 8
+	MaxStoredJobs    int           // jobs kept by the job API, running or finished; default 1000
+	JobRetention     time.Duration // how long finished jobs (and kept results) live; default 15 min
+	ShutdownTimeout  time.Duration // how long running jobs may take to finish at shutdown; default 30 s
 
 	// Models maps the model names clients send to model file paths. DefaultModel is used when a
 	// request names no model or OpenAI's "whisper-1"; it may be empty when there is one model.
@@ -78,12 +83,19 @@ type Config struct {
 	EngineVersion string // e.g. "whisper.cpp 1.9.1"
 }
 
+// DefaultMaxAudioDuration is Config.MaxAudioDuration's default: 4 hours of audio, 920 MB of
+// samples per running job.
+const DefaultMaxAudioDuration = 4 * time.Hour
+
 func (c *Config) setDefaults() {
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
 	}
 	if c.MaxUploadBytes <= 0 {
 		c.MaxUploadBytes = 25 << 20
+	}
+	if c.MaxAudioDuration <= 0 {
+		c.MaxAudioDuration = DefaultMaxAudioDuration
 	}
 	if c.Workers <= 0 {
 		c.Workers = 1
