@@ -214,15 +214,33 @@ func (x *library) close() error {
 	return l.Close()
 }
 
-// store returns the open store and counts the call as use for the idle lock.
+// store returns the open store. It does not count as use for the idle lock: listing the library
+// and reading the vault's status are also what the page does on its own after a background sync
+// or a finished job, and only the user's actions may keep the vault open (use counts).
 func (x *library) store() (*store.Library, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.l == nil {
 		return nil, fmt.Errorf("library: %w", app.ErrUnavailable)
 	}
-	x.lastUse = time.Now()
 	return x.l, nil
+}
+
+// use is store for the user's own actions (open, save, delete, change level, search, unlock): it
+// counts as use for the idle lock.
+func (x *library) use() (*store.Library, error) {
+	l, err := x.store()
+	if err == nil {
+		x.touch()
+	}
+	return l, err
+}
+
+// touch counts now as use for the idle lock.
+func (x *library) touch() {
+	x.mu.Lock()
+	x.lastUse = time.Now()
+	x.mu.Unlock()
 }
 
 func (x *library) idleLoop(stop, done chan struct{}) {
