@@ -99,21 +99,22 @@ func Open(cfg Config) (*Backend, error) {
 	}
 	b := &Backend{lib: lib}
 	b.Deps = app.Deps{
-		Library:  lib,
-		Vault:    lib,
-		Models:   &modelManager{m: mm, canDownload: cfg.HTTPClient != nil},
-		Engines:  newSharedEngines(engines{}), // file jobs and the quick recording share a loaded model
-		Decoder:  decoder{ffmpeg: cfg.FFmpegPath},
-		Exporter: exporter{},
-		Wiper:    &wiper{cfg: cfg, lib: lib},
-		Backup:   newCloudBackup(cfg, lib),
-		Runtime:  cfg.Runtime,
-		Settings: app.NewSettingsFile(cfg.Dirs.Settings),
-		Sources:  app.NewSourceIndex(filepath.Join(cfg.Dirs.Root, "sources.json")),
-		Workers:  cfg.Workers,
-		Backend:  backend,
-		Version:  cfg.Version,
-		DataDir:  cfg.Dirs.Root,
+		Library:      lib,
+		Vault:        lib,
+		Models:       &modelManager{m: mm, canDownload: cfg.HTTPClient != nil},
+		Engines:      newSharedEngines(engines{}), // file jobs and the quick recording share a loaded model
+		Decoder:      decoder{ffmpeg: cfg.FFmpegPath},
+		Exporter:     exporter{},
+		ExportSealer: exportSealer{},
+		Wiper:        &wiper{cfg: cfg, lib: lib},
+		Backup:       newCloudBackup(cfg, lib),
+		Runtime:      cfg.Runtime,
+		Settings:     app.NewSettingsFile(cfg.Dirs.Settings),
+		Sources:      app.NewSourceIndex(filepath.Join(cfg.Dirs.Root, "sources.json")),
+		Workers:      cfg.Workers,
+		Backend:      backend,
+		Version:      cfg.Version,
+		DataDir:      cfg.Dirs.Root,
 	}
 	if cfg.Capture != nil {
 		q, err := newQuickRecord(quickRecordConfig{
