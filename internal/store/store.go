@@ -11,8 +11,11 @@
 //
 // Libraries written before schema version 4 may hold Private rows whose title and source name are in
 // the clear (names_sealed = 0): encrypting them needs the data key, which a locked library does not
-// have. Such rows are sealed, and the file scrubbed (Compact), on the next Unlock or UnlockRemembered;
-// until then List never returns their names (they list as locked, nameless Private transcripts).
+// have. Such rows are sealed, and the file scrubbed (Compact), on the next Unlock or UnlockRemembered
+// (the app unlocks from the keychain at start when the key is remembered, so those libraries are
+// migrated at once); until then the old names stay in the file, as they were, but List never returns
+// them (they list as locked, nameless Private transcripts). Dropping them instead would lose the
+// user's titles, so the choice is to encrypt at the first moment the key exists.
 //
 // The database runs in WAL mode with synchronous=FULL, foreign keys and secure_delete on. Deleting a
 // transcript, or turning a Standard one Private, is followed by Compact (FTS optimize, VACUUM and a
