@@ -80,6 +80,8 @@ export const api = {
   formats: wrap(() => App.ExportFormats()),
   exportText: wrap((id: string, format: string, opt: ExportOptions) => App.ExportText(id, format, opt)),
   exportToFile: wrap((id: string, format: string, opt: ExportOptions) => App.ExportToFile(id, format, opt)),
+  exportToFileProtected: wrap((id: string, format: string, opt: ExportOptions, password: string) =>
+    App.ExportToFileProtected(id, format, opt, password)),
 
   // Vault
   vaultStatus: wrap(() => App.VaultStatus()),
@@ -103,6 +105,7 @@ export const api = {
   saveSettings: wrap((s: Settings) => App.SaveSettings(s)),
   systemInfo: wrap(() => App.SystemInfo()),
   deleteAllData: wrap((confirm: string) => App.DeleteAllData(confirm)),
+  deleteAllDataAndBackup: wrap((confirm: string, backupPassword: string) => App.DeleteAllDataAndBackup(confirm, backupPassword)),
 
   // Quick recording from the microphone (also driven by the tray and the global hotkey)
   quickRecordStatus: wrap(() => App.QuickRecordStatus()),
