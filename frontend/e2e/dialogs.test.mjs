@@ -129,7 +129,7 @@ describe("queue", () => {
     await page.locator(tid("nav-transcribe")).click();
     const row = page.locator(`${tid("job")}[data-state="done"]:has-text("jfk.flac")`);
     await row.waitFor();
-    assert.match(await row.locator(tid("job-size")).textContent(), /11 s of audio/);
+    assert.match(await row.locator(tid("job-size")).textContent(), /11 sec of audio/);
     assert.match(await row.locator(tid("job-speed")).textContent(), /took \d+:\d\d · [\d.]+× real time/);
     // The default is off; this one stereo file is redone with a speaker per channel.
     assert.equal((await h.call("GetSettings")).speakerPerChannel, false);

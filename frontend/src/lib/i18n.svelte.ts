@@ -8,6 +8,7 @@ import fr from "../locales/fr";
 import es from "../locales/es";
 import it from "../locales/it";
 import pt from "../locales/pt";
+import { languageName as englishLanguageName } from "./languages";
 
 export const locales = ["en", "de", "fr", "es", "it", "pt"] as const;
 export type Locale = (typeof locales)[number];
@@ -73,11 +74,14 @@ class I18n {
 
   /** languageName names a language code (e.g. a transcript's "de") in the window's language. */
   languageName = (code: string): string => {
+    let name = "";
     try {
-      return new Intl.DisplayNames([this.lang], { type: "language" }).of(code) ?? code;
+      name = new Intl.DisplayNames([this.lang], { type: "language" }).of(code) ?? "";
     } catch {
-      return code;
+      name = "";
     }
+    // Codes Intl does not know (whisper's "jw", "haw" on some engines) keep their English names.
+    return name && name !== code ? name : englishLanguageName(code);
   };
 
   /** number formats a number in the window's language. */
