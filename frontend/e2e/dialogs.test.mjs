@@ -10,7 +10,7 @@ import { start, tid } from "./harness.mjs";
 let h, page, ids;
 
 before(async () => {
-  h = await start();
+  h = await start({ backupServer: true });
   page = h.page;
   ids = await h.transcribe(path.join(h.corpus, "jfk.flac"), path.join(h.corpus, "librispeech_b.flac"));
 });
@@ -147,4 +147,23 @@ describe("queue", () => {
     assert.equal((await h.call("GetSettings")).speakerPerChannel, false, "the per-file choice changed the default");
   });
 
+});
+
+describe("backup wording", () => {
+  test("a self-signed backup server without a pinned fingerprint suggests pinning it, not 'cannot be reached'", async () => {
+    assert.ok(h.backupServer, "the dev server printed no backup server");
+    const acct = { server: h.backupServer.url, fingerprint: "", email: "carol@example.org", password: "correct horse battery staple" };
+    await assert.rejects(h.call("BackupSignIn", acct), /certificate|x509/i);
+    await page.locator(tid("nav-settings")).click();
+    const toggle = page.locator(tid("cloud-backup"));
+    if (!(await toggle.isChecked())) await toggle.check();
+    await page.locator(tid("backup-server")).fill(acct.server);
+    await page.locator(tid("backup-email")).fill(acct.email);
+    await page.locator(tid("backup-password")).fill(acct.password);
+    await page.locator(tid("backup-signin")).click();
+    const toast = page.locator(`.toast:has-text("fingerprint")`);
+    await toast.waitFor();
+    assert.doesNotMatch(await toast.textContent(), /cannot be reached/);
+    await toggle.uncheck().catch(() => {});
+  });
 });

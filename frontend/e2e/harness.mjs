@@ -48,7 +48,10 @@ export async function start(opts = {}) {
   }
   const corpus = corpusDir();
   const home = path.join(tmp, "home");
-  const server = spawn(devBinary(tmp), ["-testmodel", "-home", home, "-dist", path.join(repo, "frontend", "dist")], {
+  const flags = ["-testmodel", "-home", home, "-dist", path.join(repo, "frontend", "dist")];
+  if (opts.backupServer) flags.push("-backupserver");
+  let backupServer = null;
+  const server = spawn(devBinary(tmp), flags, {
     cwd: repo,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -57,6 +60,8 @@ export async function start(opts = {}) {
     const timer = setTimeout(() => reject(new Error("dev server did not start: " + out)), 120_000);
     server.stdout.on("data", (d) => {
       out += d;
+      const b = /backup server (\S+) fingerprint ([0-9a-f]{64})/.exec(out);
+      if (b) backupServer = { url: b[1], fingerprint: b[2] };
       const m = /listening on (\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
@@ -137,7 +142,7 @@ export async function start(opts = {}) {
       return el.getAttribute("data-testid") || `${el.tagName.toLowerCase()}[${el.getAttribute("aria-label") ?? ""}]`;
     });
   }
-  return { page, url, home, tmp, corpus, call, post, until, transcribe, stop, focused, log, browser, context };
+  return { page, url, home, tmp, corpus, call, post, until, transcribe, stop, focused, log, browser, context, backupServer };
 }
 
 const S = 1e9;
