@@ -124,7 +124,7 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		if showProgress {
 			bar = newProgressBar(env.Stderr, filepath.Base(file))
 		}
-		t, err := transcribeFile(ctx, eng, file, opt, f.splitChannels, modelName, bar)
+		t, err := transcribeFile(ctx, eng, file, opt, f.splitChannels, modelName, bar, env.observeAudio)
 		if bar != nil {
 			bar.done(err)
 		}
@@ -184,7 +184,8 @@ func classify(err error) int {
 
 // transcribeFile decodes one file into memory, transcribes it and drops the samples. The audio exists
 // only in this function's memory: it is zeroed before returning so no copy outlives the job.
-func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt engine.Options, split bool, modelName string, bar *progressBar) (*transcript.Transcript, error) {
+// observe, when not nil, is shown the decoded channels (tests check they are zeroed afterwards).
+func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt engine.Options, split bool, modelName string, bar *progressBar, observe func([][]float32)) (*transcript.Transcript, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, withCode(ExitBadInput, err)
@@ -196,12 +197,10 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt en
 	if err != nil {
 		return nil, withCode(ExitBadInput, fmt.Errorf("decode: %w", err))
 	}
-	defer func() {
-		for _, ch := range a.Channels {
-			clear(ch)
-		}
-		a.Channels = nil
-	}()
+	if observe != nil {
+		observe(a.Channels)
+	}
+	defer a.Clear()
 
 	base := filepath.Base(path)
 	t := &transcript.Transcript{

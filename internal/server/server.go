@@ -161,8 +161,10 @@ type Server struct {
 	models  map[string]*model
 	names   []string // model names, sorted
 	handler http.Handler
-	metrics *metrics
-	jobs    *jobStore
+	// patterns are the routes registered on the handler's mux, in order.
+	patterns []string
+	metrics  *metrics
+	jobs     *jobStore
 
 	slots    chan struct{} // one per admitted job, taken before its upload is read
 	queue    chan *job     // jobs waiting for a worker
