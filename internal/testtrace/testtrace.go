@@ -145,3 +145,48 @@ func Snapshot(dirs ...string) map[string]time.Time {
 	}
 	return m
 }
+
+// NetCalls is the strace -e trace= list for NetworkAccess: every call that reaches or offers a
+// network address.
+const NetCalls = "connect,bind,sendto,sendmsg,sendmmsg"
+
+var (
+	reNetCall = regexp.MustCompile(`\b(connect|bind|sendto|sendmsg|sendmmsg)\(`)
+	reInet    = regexp.MustCompile(`sa_family=AF_INET6?\b`)
+)
+
+// CommandNet returns cmd wrapped in strace tracing NetCalls, writing the trace to traceFile. It skips
+// the test when strace is not installed (fails it under CI).
+func CommandNet(tb testing.TB, traceFile string, name string, args ...string) *exec.Cmd {
+	tb.Helper()
+	testgate.Tool(tb, "strace")
+	return exec.Command("strace", append([]string{"-f", "-qq", "-o", traceFile, "-e", "trace=" + NetCalls, name}, args...)...)
+}
+
+// NetworkAccess returns the strace line when it connected to, bound or sent to an IPv4 or IPv6
+// address, loopback included, whether or not the call succeeded (an attempt is what counts). Unix
+// sockets (D-Bus, a sound server) and netlink are not network access.
+func NetworkAccess(line string) string {
+	if reNetCall.MatchString(line) && reInet.MatchString(line) {
+		return line
+	}
+	return ""
+}
+
+// CheckNoNetwork fails the test for every network access in a CommandNet trace file.
+func CheckNoNetwork(tb testing.TB, traceFile string) {
+	tb.Helper()
+	b, err := os.ReadFile(traceFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var bad []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if v := NetworkAccess(line); v != "" {
+			bad = append(bad, v)
+		}
+	}
+	if len(bad) > 0 {
+		tb.Errorf("the traced process used the network:\n%s", strings.Join(bad, "\n"))
+	}
+}

@@ -44,3 +44,19 @@ func TestWriteAccess(t *testing.T) {
 		}
 	}
 }
+
+func TestNetworkAccess(t *testing.T) {
+	for line, want := range map[string]bool{
+		`12 connect(7, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("93.184.216.34")}, 16) = -1 EINPROGRESS (Operation now in progress)`:     true,
+		`12 connect(7, {sa_family=AF_INET6, sin6_port=htons(53), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28) = 0`: true,
+		`12 sendto(7, "\x12\x34", 2, 0, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("8.8.8.8")}, 16) = 2`:                                    true,
+		`12 bind(7, {sa_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr("127.0.0.1")}, 16) = 0`:                                                       true,
+		`12 connect(7, {sa_family=AF_UNIX, sun_path="/run/user/0/bus"}, 110) = 0`:                                                                           false,
+		`12 bind(7, {sa_family=AF_NETLINK, nl_pid=0, nl_groups=00000000}, 12) = 0`:                                                                          false,
+		`12 sendmsg(7, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base="AUTH", iov_len=4}], msg_iovlen=1}, MSG_NOSIGNAL) = 4`:                             false,
+	} {
+		if got := NetworkAccess(line) != ""; got != want {
+			t.Errorf("NetworkAccess(%q) = %v, want %v", line, got, want)
+		}
+	}
+}
