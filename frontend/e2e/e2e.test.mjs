@@ -170,6 +170,8 @@ before(async () => {
   });
   await page.goto(url);
   await page.waitForFunction(() => window.__hushscribeEventsReady === true);
+  // The page's ready signal (what build/screenshot.sh waits for in the desktop window).
+  await page.waitForFunction(() => document.documentElement.dataset.ready === "true" && document.title === "Hushscribe");
   await page.locator(tid("dropzone")).waitFor();
 });
 
