@@ -22,7 +22,7 @@ command -v ffmpeg >/dev/null || { echo "screenshot.sh: ffmpeg missing (apt-get i
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 rm -f "$OUT"
-export HUSHSCRIBE_HOME=$home BIN OUT WAIT
+export HUSHSCRIBE_HOME=$home BIN OUT WAIT SETTLE=${SCREENSHOT_SETTLE:-3}
 # Software rendering: Xvfb has no GPU, and WebKit's DMA-BUF renderer would draw nothing.
 export WEBKIT_DISABLE_DMABUF_RENDERER=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1
 xvfb-run -a -s "-screen 0 1280x860x24" bash -c '
@@ -35,7 +35,7 @@ xvfb-run -a -s "-screen 0 1280x860x24" bash -c '
     xdotool search --name Hushscribe getwindowname %@ >&2 2>/dev/null || true
     cat "$HUSHSCRIBE_HOME/app.log" >&2; kill "$pid" 2>/dev/null; exit 1
   fi
-  sleep 1 # let the first frame paint
+  sleep "${SETTLE:-3}" # let the first frame paint
   if ! kill -0 "$pid" 2>/dev/null; then
     echo "screenshot.sh: the app exited early:" >&2; cat "$HUSHSCRIBE_HOME/app.log" >&2; exit 1
   fi

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hushscribe/hushscribe/internal/testcorpus"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 )
 
 var corpusFiles = []struct {
@@ -233,7 +234,7 @@ func TestDecodeErrors(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.ffmpeg && !withFFmpeg {
-				t.Skip("ffmpeg not installed")
+				testgate.Missing(t, "ffmpeg not installed")
 			}
 			data := c.data
 			if c.name == "video without audio" {

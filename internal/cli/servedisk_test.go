@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net"
@@ -12,6 +13,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,6 +37,7 @@ func TestHelperServe(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
+	fmt.Printf("helper pid %d\n", os.Getpid()) // strace's pid is not ours: SIGTERM must come here
 	os.Exit(Run(ctx, args, Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}))
 }
 
@@ -49,7 +53,7 @@ func TestServeUploadsNeverTouchDisk(t *testing.T) {
 	ff := testgate.Tool(t, "ffmpeg")
 	dir := t.TempDir()
 	m4a := filepath.Join(dir, "talk.m4a")
-	if out, err := exec.Command(ff, "-hide_banner", "-loglevel", "error", "-i", filepath.Join(c, "jfk.flac"), "-t", "5",
+	if out, err := exec.Command(ff, "-hide_banner", "-loglevel", "error", "-i", filepath.Join(c, "jfk.flac"), "-t", "4",
 		"-c:a", "aac", "-movflags", "+faststart", "-y", m4a).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v: %s", err, out)
 	}
@@ -108,7 +112,12 @@ func TestServeUploadsNeverTouchDisk(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("serve did not become healthy:\n%s", out.String())
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case err := <-exited:
+			stopped = true
+			t.Fatalf("serve (or strace) exited early: %v\n%s", err, out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	upload := func(path, file string) (int, []byte) {
 		data, err := os.ReadFile(file)
@@ -133,9 +142,11 @@ func TestServeUploadsNeverTouchDisk(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, body
 	}
-	if code, body := upload("/v1/audio/transcriptions", filepath.Join(c, "jfk.flac")); code != 200 {
+	t.Log("serve is up; synchronous transcription of a FLAC upload")
+	if code, body := upload("/v1/audio/transcriptions", filepath.Join(c, "librispeech_b.flac")); code != 200 {
 		t.Fatalf("sync transcription: %d %s", code, body)
 	}
+	t.Log("job API transcription of an M4A upload")
 	code, body := upload("/v1/jobs", m4a)
 	if code != http.StatusAccepted {
 		t.Fatalf("submit: %d %s", code, body)
@@ -153,7 +164,7 @@ func TestServeUploadsNeverTouchDisk(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		json.Unmarshal(b, &job)
-		if time.Now().After(deadline.Add(4 * time.Minute)) {
+		if time.Now().After(deadline.Add(5 * time.Minute)) {
 			t.Fatalf("job %s still %s", job.ID, job.Status)
 		}
 	}
@@ -161,7 +172,15 @@ func TestServeUploadsNeverTouchDisk(t *testing.T) {
 		t.Fatalf("job %s ended %s", job.ID, job.Status)
 	}
 
-	cmd.Process.Signal(syscall.SIGTERM)
+	t.Log("stopping serve")
+	var pid int
+	if m := regexp.MustCompile(`helper pid (\d+)`).FindStringSubmatch(out.String()); m != nil {
+		pid, _ = strconv.Atoi(m[1])
+	}
+	if pid == 0 {
+		t.Fatalf("the helper did not say its pid:\n%s", out.String())
+	}
+	syscall.Kill(pid, syscall.SIGTERM)
 	select {
 	case err := <-exited:
 		stopped = true
