@@ -48,7 +48,8 @@ for p in "${pkgs[@]}"; do
     --timeout-coefficient 5 -E "${exclude[$p]}" -S lst -o "$json" "./$p" 2>&1 | tee "$out/$(echo "$p" | tr / _).log" | grep -E "LIVED|TIMED OUT|Killed|Lived|Timed out|Efficacy|coverage|Not covered" || status=1
   eff=$(grep -Eo 'Test efficacy: [0-9.]+%' "$out/$(echo "$p" | tr / _).log" | tail -n1)
   cov=$(grep -Eo 'Mutator coverage: [0-9.]+%' "$out/$(echo "$p" | tr / _).log" | tail -n1)
-  echo "$p: ${eff:-no result} ${cov:+, $cov}" | tee -a "$summary"
+  counts=$(grep -Eo 'Killed: [0-9]+, Lived: [0-9]+, Not covered: [0-9]+' "$out/$(echo "$p" | tr / _).log" | tail -n1)
+  echo "$p: ${eff:-no result}${cov:+; $cov}${counts:+; $counts}" | tee -a "$summary"
 done
 echo "mutation.sh: summary in $summary"
 exit $status
