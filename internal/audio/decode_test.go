@@ -420,3 +420,24 @@ func FuzzDecode(f *testing.F) {
 }
 
 func corpusDirOrEmpty() string { return testcorpus.Find() }
+
+// Clear zeroes the channels and the mixed-down copy Mono made, and drops them.
+func TestAudioClear(t *testing.T) {
+	l, r := []float32{0.5, -0.25, 1}, []float32{0.5, 0.25, -1}
+	a := &Audio{SampleRate: TargetRate, Channels: [][]float32{l, r}}
+	m := a.Mono()
+	if m[0] != 0.5 {
+		t.Fatalf("mono = %v", m)
+	}
+	a.Clear()
+	for name, s := range map[string][]float32{"left": l, "right": r, "mono": m} {
+		for i, v := range s {
+			if v != 0 {
+				t.Errorf("%s[%d] = %g after Clear", name, i, v)
+			}
+		}
+	}
+	if a.Channels != nil || a.Duration() != 0 {
+		t.Errorf("after Clear: %d channels, %v", len(a.Channels), a.Duration())
+	}
+}
