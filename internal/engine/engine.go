@@ -97,7 +97,15 @@ var (
 // Config configures how a model is loaded.
 type Config struct {
 	Threads int  // default threads per transcription; 0 = runtime.NumCPU()
-	UseGPU  bool // use a GPU backend when whisper.cpp was built with one
+	UseGPU  bool // with Device "": true means DeviceAuto, false the CPU
+	// Device is the compute device: DeviceAuto (the best GPU that works, else the CPU), "cpu", a
+	// device name from Devices ("Vulkan0", "CUDA0") or a backend name ("vulkan": its first GPU).
+	// "" follows UseGPU. When the device cannot be used the model is loaded on the CPU and
+	// ModelInfo.Fallback says why.
+	Device string
+	// BackendDirs are the folders searched for ggml's backend modules (default DefaultBackendDirs).
+	// ggml's registry is process-wide: only the first Open or Devices call of a process loads them.
+	BackendDirs []string
 	// NoFlashAttention turns off flash attention, which whisper.cpp (and whisper-cli) use by default
 	// since 1.8: with it off a transcription needs about twice the memory and is slower.
 	NoFlashAttention bool
@@ -110,7 +118,11 @@ type ModelInfo struct {
 	Multilingual bool
 	Type         string // "tiny", "base", "small", "medium", "large" or "unknown"
 	Backend      string // "cpu", or the GPU backend in lower case ("cuda", "metal", "vulkan", ...)
-	System       string // whisper.cpp's system info line (backends and CPU features), for diagnostics
+	Device       Device // the device the model was loaded on
+	// Fallback is empty when the model runs where Config.Device asked; otherwise it says in words
+	// why it runs on the CPU instead (missing module, broken driver, out of memory, init error).
+	Fallback string
+	System   string // whisper.cpp's system info line (backends and CPU features), for diagnostics
 }
 
 // Options configures one transcription.
@@ -142,11 +154,36 @@ func Open(modelPath string, cfg Config) (*Engine, error) {
 	if err := checkModelFile(modelPath); err != nil {
 		return nil, err
 	}
-	m, err := loadModel(modelPath, cfg)
+	devs, backends, err := Devices(cfg.BackendDirs)
+	if err != nil {
+		return nil, err // no CPU backend: whisper_init would abort the process
+	}
+	need, err := EstimateMemory(modelPath)
+	if err != nil {
+		return nil, err
+	}
+	want := cfg.Device
+	if want == "" {
+		want = DeviceCPUName
+		if cfg.UseGPU {
+			want = DeviceAuto
+		}
+	}
+	dev, fallback := chooseDevice(deviceEnv{devs: devs, backends: backends, registered: hasBackend, canInit: tryInit}, want, need)
+	m, err := loadModel(modelPath, cfg, dev)
+	if err != nil && dev.IsGPU() {
+		// whisper.cpp failed on the GPU (allocation or backend error): the CPU may still manage.
+		cpu, _ := chooseDevice(deviceEnv{devs: devs}, DeviceCPUName, 0)
+		fallback = fmt.Sprintf("%s (%s) could not load the model (out of memory or a driver error); transcribing on the CPU instead", dev.Name, dev.Description)
+		dev = cpu
+		m, err = loadModel(modelPath, cfg, dev)
+	}
 	if err != nil {
 		return nil, err
 	}
 	info := m.info()
+	info.Device = dev
+	info.Fallback = fallback
 	info.Path = modelPath
 	info.Name = filepath.Base(modelPath)
 	return &Engine{ctx: m, info: info, cfg: cfg}, nil
