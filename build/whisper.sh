@@ -18,13 +18,14 @@
 #   WHISPER_BACKENDS  dynamic (default) | static
 #   WHISPER_SRC       an ordinary whisper.cpp checkout to build instead of the npm-shipped tree
 #   WHISPER_GPU       dynamic: comma list of GPU modules, default auto = vulkan (+ cuda when nvcc is on
-#                       PATH); e.g. vulkan,cuda | cuda | none. metal on macOS.
+#                       PATH); e.g. vulkan,cuda | cuda | none (or cpu). metal on macOS.
 #                     static: cpu (default) | cuda | vulkan | metal
 #   WHISPER_CPU_VARIANTS  dynamic only: space list of ggml CPU variants, or "all" (ggml's 15 x86 levels).
 #                     Default: x64 sse42 sandybridge haswell skylakex icelake alderlake zen4 sapphirerapids
 #                     (every x86-64 CPU gets its best or a close level: baseline, SSE4.2, AVX, AVX2,
 #                     AVX-512, AVX-512 VNNI/VBMI, AVX-VNNI, AVX-512 BF16, AMX; "all" adds ivybridge,
 #                     piledriver, cannonlake, cascadelake, cooperlake and costs ~40% more build time).
+#   WHISPER_CUDA_ARCH dynamic with cuda: CMAKE_CUDA_ARCHITECTURES (e.g. native); default ggml's list.
 #   WHISPER_CPU_LEVEL static only: x86-64-v3 (default: SSE4.2 AVX AVX2 FMA F16C BMI2) | x86-64-v2
 #                     (SSE4.2 only) | native. Never the build machine's CPU unless "native" is asked for.
 #   HUSHSCRIBE_CACHE  cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/hushscribe)
@@ -102,13 +103,16 @@ dynamic)
   IFS=, read -r -a gpus <<<"$GPU"
   for g in "${gpus[@]}"; do
     case "$g" in
-      none|"") ;;
+      none|cpu|"") ;;
       vulkan)
         command -v glslc >/dev/null || die "glslc is missing for the Vulkan module (apt-get install glslc glslang-tools libvulkan-dev spirv-headers; or WHISPER_GPU=none)"
         cmake_flags+=(-DGGML_VULKAN=ON); patches+=(ggml-vulkan-layer-settings.patch); modules+=(ggml-vulkan) ;;
       cuda)
         command -v nvcc >/dev/null || die "WHISPER_GPU has cuda but nvcc is not on PATH (install the CUDA toolkit or use the CUDA Docker image)"
-        cmake_flags+=(-DGGML_CUDA=ON); modules+=(ggml-cuda) ;;
+        cmake_flags+=(-DGGML_CUDA=ON); modules+=(ggml-cuda)
+        # WHISPER_CUDA_ARCH=native (build/gpu-check.sh) builds for this machine's GPU only: minutes
+        # instead of the default list of architectures.
+        if [ -n "${WHISPER_CUDA_ARCH:-}" ]; then cmake_flags+=("-DCMAKE_CUDA_ARCHITECTURES=$WHISPER_CUDA_ARCH"); fi ;;
       metal) cmake_flags+=(-DGGML_METAL=ON -DGGML_METAL_EMBED_LIBRARY=ON); modules+=(ggml-metal) ;;
       *) die "WHISPER_GPU=$GPU: want a comma list of vulkan, cuda, metal (or none, auto)" ;;
     esac
@@ -133,13 +137,28 @@ else
   PREFIX="$CACHE/whisper-$WHISPER_VERSION-dl-$key"
 fi
 
+# The upstream Go bindings link with -lggml-cpu, a library the dynamic layout does not have (the CPU
+# backend is a module chosen at run time). linkstub/libggml-cpu.so is a GNU ld script that satisfies
+# that flag with libggml-base (as-needed), so nothing extra is recorded in the binary.
+ensure_linkstub() {
+  [ "$LAYOUT" = dynamic ] || return 0
+  [ -f "$PREFIX/linkstub/libggml-cpu.so" ] && return 0
+  mkdir -p "$PREFIX/linkstub"
+  printf '%s\n' '/* GNU ld script (hushscribe): the CPU backend is a run-time module in this layout */' \
+    'INPUT(AS_NEEDED(-lggml-base))' >"$PREFIX/linkstub/libggml-cpu.so.tmp"
+  mv "$PREFIX/linkstub/libggml-cpu.so.tmp" "$PREFIX/linkstub/libggml-cpu.so"
+}
+
 print_env() {
+  local ld="-L$PREFIX/lib"
+  [ "$LAYOUT" = dynamic ] && ld="$ld -L$PREFIX/linkstub"
   cat <<ENV
 export WHISPER_PREFIX='$PREFIX'
+export WHISPER_LAYOUT='$LAYOUT'
 export CGO_ENABLED=1
 export CGO_CFLAGS='-I$PREFIX/include'
 export CGO_CXXFLAGS='-I$PREFIX/include'
-export CGO_LDFLAGS='-L$PREFIX/lib -Wl,--disable-new-dtags,-rpath,$PREFIX/lib'
+export CGO_LDFLAGS='$ld -Wl,--disable-new-dtags,-rpath,$PREFIX/lib'
 export WHISPER_CLI='$PREFIX/bin/whisper-cli'
 ENV
 }
@@ -216,4 +235,5 @@ if [ ! -f "$PREFIX/.complete" ]; then
   log "done"
 fi
 
+ensure_linkstub
 if [ "${1:-}" = "--env" ]; then print_env; else echo "$PREFIX"; fi

@@ -5,6 +5,7 @@ import {
   Events,
   on,
   onFileDrop,
+  type DeviceFallback,
   type Job,
   type JobOptions,
   type Model,
@@ -74,6 +75,8 @@ class AppState {
       on(Events.dataDeleted, () => void this.afterWipe()),
       on<QuickRecordState>(Events.quickRecord, (q) => this.quickChanged(q)),
       on<string>(Events.showTranscript, (id) => id && this.openTranscript(id)),
+      // A chosen GPU could not be used: say why, once per loaded model (the job also records it).
+      on<DeviceFallback>(Events.deviceFallback, (f) => this.toast("error", `Transcribing on the CPU: ${f.reason}`, 12000)),
       onFileDrop((paths) => void this.addFiles(paths)),
     );
     await Promise.all([
