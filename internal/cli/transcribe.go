@@ -88,6 +88,9 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		return usageErr("transcribe: refusing to write DOCX to a terminal; use -o DIR or redirect stdout")
 	}
 
+	if err := checkDevice("transcribe", f.device); err != nil {
+		return err
+	}
 	modelPath, modelName, err := resolveModel(env, f.model, f.modelsDir)
 	if err != nil {
 		return err
@@ -95,9 +98,6 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 	threads := f.threads
 	if threads == 0 {
 		threads = min(runtime.NumCPU(), 8)
-	}
-	if err := checkDevice("transcribe", f.device); err != nil {
-		return err
 	}
 	eng, err := engine.Open(modelPath, engine.Config{Threads: threads, Device: f.device})
 	if err != nil {

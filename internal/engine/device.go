@@ -116,6 +116,8 @@ func missingReason(env deviceEnv, want string) string {
 	switch {
 	case !gpuBackends[strings.ToLower(backend)]:
 		return fmt.Sprintf("there is no compute device %q (available: %s)", want, have)
+	case env.backends.Dir == "" && env.registered != nil && !env.registered(nice):
+		return fmt.Sprintf("%s is not available: this build of whisper.cpp has no %s backend", want, nice)
 	case env.backends.Dir != "" && !env.backends.HasModule(backend):
 		return fmt.Sprintf("%s is not available: the %s backend module (%s) is not installed in %s", want, nice, module, env.backends.Dir)
 	case env.registered != nil && !env.registered(nice):

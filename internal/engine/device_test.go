@@ -37,6 +37,7 @@ func TestChooseDevice(t *testing.T) {
 		{"cpu by name", deviceEnv{devs: []Device{cpu, vk}}, "CPU", 0, "CPU", ""},
 		{"missing module", deviceEnv{devs: []Device{cpu}, backends: noVulkan, registered: no}, "Vulkan0", 0, "CPU", "libggml-vulkan.so) is not installed in /opt/lib"},
 		{"broken driver", deviceEnv{devs: []Device{cpu}, backends: withVulkan, registered: no}, "Vulkan0", 0, "CPU", "the Vulkan driver could not be started"},
+		{"static build without Vulkan", deviceEnv{devs: []Device{cpu}, registered: no}, "Vulkan0", 0, "CPU", "this build of whisper.cpp has no Vulkan backend"},
 		{"no such device", deviceEnv{devs: []Device{cpu, vk}, backends: withVulkan, registered: yes, canInit: initOK}, "Vulkan3", 0, "CPU", "no such Vulkan device (available: CPU, Vulkan0)"},
 		{"unknown name", deviceEnv{devs: []Device{cpu}}, "toaster", 0, "CPU", `no compute device "toaster"`},
 		{"out of memory", deviceEnv{devs: []Device{cpu, small}, registered: yes, canInit: initOK}, "CUDA0", 1 << 30, "CPU", "out of memory"},
