@@ -20,11 +20,13 @@
 #   WHISPER_GPU       dynamic: comma list of GPU modules, default auto = vulkan (+ cuda when nvcc is on
 #                       PATH); e.g. vulkan,cuda | cuda | none (or cpu). metal on macOS.
 #                     static: cpu (default) | cuda | vulkan | metal
-#   WHISPER_CPU_VARIANTS  dynamic only: space list of ggml CPU variants, or "all" (ggml's 15 x86 levels).
-#                     Default: x64 sse42 sandybridge haswell skylakex icelake alderlake zen4 sapphirerapids
-#                     (every x86-64 CPU gets its best or a close level: baseline, SSE4.2, AVX, AVX2,
-#                     AVX-512, AVX-512 VNNI/VBMI, AVX-VNNI, AVX-512 BF16, AMX; "all" adds ivybridge,
-#                     piledriver, cannonlake, cascadelake, cooperlake and costs ~40% more build time).
+#   WHISPER_CPU_VARIANTS  dynamic only: space list of ggml CPU variants, or "all" (ggml's 14 x86 levels).
+#                     Default: x64 sse42 sandybridge haswell icelake — baseline x86-64, SSE4.2, AVX,
+#                     AVX2/FMA/F16C (= the old fixed x86-64-v3 build) and AVX-512 with VBMI/VNNI (Ice Lake,
+#                     Sapphire Rapids, Zen 4 and newer). ggml loads the best one the CPU runs. Each variant
+#                     costs ~7-10 min on 2 busy cores; "all" adds skylakex (plain AVX-512), cascadelake,
+#                     cannonlake, cooperlake, zen4 (BF16), alderlake (AVX-VNNI), sapphirerapids (AMX),
+#                     ivybridge and piledriver, about an hour more.
 #   WHISPER_CUDA_ARCH dynamic with cuda: CMAKE_CUDA_ARCHITECTURES (e.g. native); default ggml's list.
 #   WHISPER_CPU_LEVEL static only: x86-64-v3 (default: SSE4.2 AVX AVX2 FMA F16C BMI2) | x86-64-v2
 #                     (SSE4.2 only) | native. Never the build machine's CPU unless "native" is asked for.
@@ -43,7 +45,7 @@ set -euo pipefail
 WHISPER_VERSION=1.9.1
 NPM_PKG=nodejs-whisper@0.3.1
 NPM_INTEGRITY='sha512-ceoilUVraRuR5FnNyXpGQT2auAR48Oc3AQBEmkXnVpSn9iN6yVRzQBFCqVTGWbk6Wdi95NhvwXNzFvuR7erLWw=='
-DEFAULT_CPU_VARIANTS="x64 sse42 sandybridge haswell skylakex icelake alderlake zen4 sapphirerapids"
+DEFAULT_CPU_VARIANTS="x64 sse42 sandybridge haswell icelake"
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAYOUT=${WHISPER_BACKENDS:-dynamic}
