@@ -26,10 +26,26 @@
 //     one callback per context); the shim gives each call its own callback data (hs_job).
 //   - Parameters without setters: suppress_blank, suppress_nst, no_speech_thold, greedy.best_of,
 //     detect_language, and initial_prompt (their SetInitialPrompt never frees its C copy).
-//   - whisper_model_type_readable (ModelInfo.Type), whisper_log_set (logging) and the ggml device
-//     list (ModelInfo.Backend).
+//   - whisper_model_type_readable (ModelInfo.Type), whisper_log_set (logging), loading ggml's backend
+//     modules and the ggml device list (Devices, ModelInfo.Device), ggml_set_abort_callback.
 //   - Their Whisper_lang_id leaks a C string per call, so language codes are looked up in a table
 //     built from Whisper_lang_str instead. Only codes are accepted ("de", not "german").
+//
+// # Backends and devices
+//
+// whisper.cpp built with ggml's dynamic backends (GGML_BACKEND_DL, build/whisper.sh's default) has no
+// compute backend until the program loads the modules (ggml-backend.h: ggml_backend_load_all_from_path);
+// whisper_init on an empty registry ends the process in GGML_ASSERT(device). Open and Devices load the
+// modules once per process from the folder the ggml library was loaded from (dladdr), else the
+// program's folder or ../lib (Config.BackendDirs overrides), and Open refuses with ErrNoBackend when no
+// CPU device exists. Open then picks the device (Config.Device: auto, cpu or a device name): before
+// loading it checks that the device's backend starts (whisper.cpp would otherwise run on the CPU
+// without a word) and that the estimated memory (EstimateMemory) fits; if either fails, or whisper.cpp
+// cannot load the model there, the model is loaded on the CPU and ModelInfo.Fallback says why.
+// What cannot be recovered: a GGML_ASSERT or GGML_ABORT inside a running computation (for example a
+// driver that loses the device mid-job) calls abort(); the engine installs ggml's abort callback so
+// the reason reaches stderr (and so the log) first. Flash attention stays on (whisper.cpp's default)
+// on every backend; where a backend lacks the kernel, ggml's scheduler runs that operation on the CPU.
 //
 // Model files are checked structurally in Go before whisper.cpp sees them (magic, hyper-parameters,
 // vocabulary and tensor table stay within the file and sane limits), so a corrupt or truncated file
