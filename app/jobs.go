@@ -525,12 +525,13 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	}
 	length := time.Duration(len(channels[0])) * time.Second / sampleRate
 	perChannel := j.Options.SpeakerPerChannel && len(channels) > 1
+	work := channels // what is transcribed; channels stays whole for the zeroing above
 	notice := ""
 	if perChannel && sameChannels(channels) {
 		// A mono recording stored as stereo: one speaker per channel would give every sentence
 		// twice, as Speaker 1 and Speaker 2.
 		perChannel = false
-		channels = channels[:1]
+		work = channels[:1]
 		notice = "The channels are the same recording, so it was transcribed once, without a speaker per channel."
 	}
 	if nj, ok := a.jobs.update(j.ID, func(j *Job) { j.Duration, j.Notice = length, notice }); ok && nj.State == JobRunning {
@@ -557,10 +558,10 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads}
 	var t *transcript.Transcript
 	if perChannel {
-		t, err = transcribeChannels(ctx, eng, channels, opt, p)
+		t, err = transcribeChannels(ctx, eng, work, opt, p)
 	} else {
 		opt.Progress = func(pc int) { p.set("transcribing", pctLoaded+pc*(pctSpoken-pctLoaded)/100) }
-		m := mono(channels) // a new buffer when there are several channels
+		m := mono(work) // a new buffer when there are several channels
 		defer clear(m)
 		t, err = eng.Transcribe(ctx, m, opt)
 	}

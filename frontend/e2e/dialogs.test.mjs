@@ -130,7 +130,8 @@ describe("queue", () => {
     const row = page.locator(`${tid("job")}[data-state="done"]:has-text("jfk.flac")`);
     await row.waitFor();
     assert.match(await row.locator(tid("job-size")).textContent(), /11 sec of audio/);
-    assert.match(await row.locator(tid("job-speed")).textContent(), /took \d+:\d\d · [\d.]+× real time/);
+    assert.match(await row.locator(tid("job-speed")).textContent(), /took \d+:\d\d/);
+    assert.match(await row.textContent(), /[\d.]+× real time/); // here, or on the device line
     // The default is off; this one stereo file is redone with a speaker per channel.
     assert.equal((await h.call("GetSettings")).speakerPerChannel, false);
     const stereo = path.join(h.corpus, "stereo_two_speakers.wav");
