@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,8 +16,10 @@ import (
 //
 //   - POST /v1/audio/transcriptions with stream=true, as OpenAI documents it for its streaming
 //     transcription models: one `data: {"type":"transcript.text.delta","delta":...}` event per
-//     segment, with the segment's text exactly as whisper.cpp produced it, then
-//     `data: {"type":"transcript.text.done","text":...,"usage":...}`. A failure after the stream has
+//     segment as soon as whisper.cpp has decoded it, then
+//     `data: {"type":"transcript.text.done","text":...,"usage":...}`. As OpenAI's clients expect,
+//     the deltas concatenate to the done text: each is the segment's text, trimmed, with one space
+//     before it when text came before (Transcript.Text's join). A failure after the stream has
 //     started is an `event: error` with OpenAI's error body, which the official SDKs raise as an
 //     APIError. A client that hangs up cancels the job, as with the synchronous answer.
 //   - GET /v1/jobs/{id}/events for the job API: `event: progress` ({"progress":n,"status":...}),
@@ -140,15 +143,24 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request, j *job) {
 	}
 	out := startSSE(w)
 	sent := 0
+	started := false // a delta went out: the next one starts with the separating space
 	delta := func(segs []transcript.Segment) error {
 		for _, seg := range segs {
+			sent++
+			text := strings.TrimSpace(seg.Text)
+			if text == "" {
+				continue
+			}
+			if started {
+				text = " " + text
+			}
+			started = true
 			if err := out.send("", struct {
 				Type  string `json:"type"`
 				Delta string `json:"delta"`
-			}{"transcript.text.delta", seg.Text}); err != nil {
+			}{"transcript.text.delta", text}); err != nil {
 				return err
 			}
-			sent++
 		}
 		return nil
 	}

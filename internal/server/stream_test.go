@@ -100,7 +100,7 @@ func TestStreamTranscription(t *testing.T) {
 		&form{file: fakeAudio(11 * time.Second), fields: [][2]string{{"stream", "true"}}})
 
 	ev, ok := events.next(t)
-	if d := decodeDelta(t, ev); !ok || ev.name != "" || d.Type != "transcript.text.delta" || d.Delta != " And so my fellow Americans," {
+	if d := decodeDelta(t, ev); !ok || ev.name != "" || d.Type != "transcript.text.delta" || d.Delta != "And so my fellow Americans," {
 		t.Fatalf("first event %+v", ev)
 	}
 	// The engine is still holding the second segment: the first delta came while the job ran.
@@ -126,6 +126,7 @@ func TestStreamNonStreamingEngine(t *testing.T) {
 	_, events := ts.openStream(t, "POST", "/v1/audio/transcriptions",
 		&form{file: fakeAudio(3 * time.Second), fields: [][2]string{{"stream", "true"}, {"response_format", "text"}}})
 	var deltas []string
+	var text string
 	for {
 		ev, ok := events.next(t)
 		if !ok {
@@ -133,12 +134,13 @@ func TestStreamNonStreamingEngine(t *testing.T) {
 		}
 		d := decodeDelta(t, ev)
 		if d.Type == "transcript.text.done" {
+			text = d.Text
 			break
 		}
 		deltas = append(deltas, d.Delta)
 	}
-	if len(deltas) != 2 {
-		t.Fatalf("deltas %q", deltas)
+	if len(deltas) != 2 || strings.Join(deltas, "") != text {
+		t.Fatalf("deltas %q do not concatenate to %q", deltas, text)
 	}
 }
 
