@@ -40,7 +40,9 @@ func TestS3BlobsRealServer(t *testing.T) {
 	n := 0
 	storagetest.Blobs(t, func(t *testing.T) backupserver.Blobs {
 		n++
-		b, err := realS3(t, srv, func(c *backupserver.S3Config) { c.Bucket = "suite-" + string(rune('a'+n%26)) + strings.ToLower(rand.Text()[:8]) })
+		b, err := realS3(t, srv, func(c *backupserver.S3Config) {
+			c.Bucket = "suite-" + string(rune('a'+n%26)) + strings.ToLower(rand.Text()[:8])
+		})
 		if err != nil {
 			t.Fatalf("S3 blob store: %v", err)
 		}
