@@ -15,6 +15,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . build/env.sh || exit 1
 export HUSHSCRIBE_CORPUS=${HUSHSCRIBE_CORPUS:-$(cd "$root/.." && pwd)/shared/corpus}
+# Test peers nobody here wrote, built or installed once into the cache: the official OpenAI SDK
+# (internal/server/sdktest) and a real S3 server (internal/s3test).
+HUSHSCRIBE_OPENAI_SDK=${HUSHSCRIBE_OPENAI_SDK:-$(build/sdk.sh)} || exit 1
+HUSHSCRIBE_VERSITYGW=${HUSHSCRIBE_VERSITYGW:-$(build/versitygw.sh)} || exit 1
+export HUSHSCRIBE_OPENAI_SDK HUSHSCRIBE_VERSITYGW
 export GOFLAGS=${GOFLAGS:-}
 # libgomp spins while waiting; on a shared 2-core CI machine that makes whisper.cpp 6-20x slower.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
