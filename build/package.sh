@@ -43,7 +43,7 @@ if [ ! -f frontend/dist/index.html ]; then build/frontend.sh build; fi
 # libraries next to themselves: RPATH (not RUNPATH, so modules loaded later resolve the same way).
 cgo_ld="-L$WHISPER_PREFIX/lib -Wl,--disable-new-dtags,-rpath,\$ORIGIN/../lib/hushscribe"
 gobuild() { # OUT TAGS PKG
-  CGO_LDFLAGS="$cgo_ld" CGO_CFLAGS="$CGO_CFLAGS -g0" go build -trimpath -buildvcs=true \
+  CGO_LDFLAGS="$cgo_ld" CGO_CFLAGS="$CGO_CFLAGS -g0" go build -trimpath -buildvcs=true -buildmode=pie \
     -ldflags "-s -w -buildid= -X github.com/hushscribe/hushscribe/internal/cli.Commit=$commit" \
     -tags "$2" -o "$1" "$3"
 }
@@ -58,7 +58,8 @@ gobuild "$tree/bin/hushscribe-backupd" "$HUSHSCRIBE_GO_TAGS" ./internal/backupse
 # --- whisper.cpp, ggml and backend modules ---------------------------------------------------------
 cp -P "$WHISPER_PREFIX"/lib/*.so* "$tree/lib/hushscribe/"
 for f in "$tree"/lib/hushscribe/*.so*; do
-  [ -L "$f" ] && continue
+  # The unversioned names (libwhisper.so -> libwhisper.so.1) are for linking, not running.
+  if [ -L "$f" ]; then case "$f" in *.so) rm "$f" ;; esac; continue; fi
   chmod 0644 "$f"
   strip --strip-unneeded --remove-section=.comment --remove-section=.note "$f"
 done
