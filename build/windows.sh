@@ -45,8 +45,8 @@ cmake_flags=(-DCMAKE_SYSTEM_NAME=Windows -DCMAKE_SYSTEM_PROCESSOR=x86_64
   -DCMAKE_C_COMPILER=$CC_W -DCMAKE_CXX_COMPILER=$CXX_W -DCMAKE_RC_COMPILER=x86_64-w64-mingw32-windres
   -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DGGML_CCACHE=OFF
   -DWHISPER_BUILD_TESTS=OFF -DWHISPER_BUILD_SERVER=OFF -DWHISPER_BUILD_EXAMPLES=OFF -DWHISPER_SDL2=OFF -DWHISPER_CURL=OFF
-  "-DCMAKE_SHARED_LINKER_FLAGS=-static-libgcc -static-libstdc++" "-DCMAKE_EXE_LINKER_FLAGS=-static-libgcc -static-libstdc++")
-key=$(printf '%s\n' 1.9.1 npm-nodejs-whisper-0.3.1 "${cmake_flags[@]}" | sha256sum | cut -c1-12)
+  "-DCMAKE_C_FLAGS=-include $root/build/windows/mingw-compat.h" "-DCMAKE_CXX_FLAGS=-include $root/build/windows/mingw-compat.h")
+key=$( (printf '%s\n' 1.9.1 npm-nodejs-whisper-0.3.1 "${cmake_flags[@]//$root/}"; cat build/windows/mingw-compat.h) | sha256sum | cut -c1-12)
 wprefix="$cache/whisper-1.9.1-windows-$key"
 if [ ! -f "$wprefix/.complete" ]; then
   tgz="$cache/dl/nodejs-whisper-0.3.1.tgz"
@@ -107,8 +107,9 @@ go build -trimpath -ldflags "-s -w -H windowsgui" -tags "desktop,production,$HUS
 rm -f "$root/zz_windows_resource_amd64.syso"
 go build -trimpath -ldflags "-s -w" -tags "$HUSHSCRIBE_GO_TAGS" -o "$dist/hushscribe-headless.exe" .
 cp "$wprefix"/bin/*.dll "$dist/"
-cp "$(dirname "$($CC_W -print-libgcc-file-name)")"/../../../../x86_64-w64-mingw32/lib/libwinpthread-1.dll "$dist/" 2>/dev/null ||
-  cp "$(find /usr/x86_64-w64-mingw32 /usr/lib/gcc/x86_64-w64-mingw32 -name libwinpthread-1.dll | head -1)" "$dist/"
+# MinGW-w64's runtime DLLs that whisper.cpp (C++) and the threads need.
+for dll in libgcc_s_seh-1.dll libstdc++-6.dll; do cp "$($CXX_W -print-file-name=$dll)" "$dist/"; done
+cp "$(find /usr/x86_64-w64-mingw32/lib -name libwinpthread-1.dll | head -1)" "$dist/"
 printf 'Hushscribe %s for Windows (x64)\r\n\r\nhushscribe.exe            the desktop app (needs the Microsoft Edge WebView2 runtime, part of Windows 10 and 11)\r\nhushscribe-headless.exe   transcribe, models, serve from a terminal\r\n' "$version" >"$dist/README.txt"
 find "$dist" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 zipfile="$out/hushscribe-$version-windows-amd64.zip"
