@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -23,9 +24,9 @@ type VersionInfo struct {
 }
 
 // BuildVersion describes this binary.
-func BuildVersion() VersionInfo {
+func BuildVersion(ctx context.Context, env Env) VersionInfo {
 	v := VersionInfo{Version: Version, Commit: Commit, Whisper: engine.WhisperVersion(), Go: runtime.Version(),
-		Platform: runtime.GOOS + "/" + runtime.GOARCH, Backends: versionBackends()}
+		Platform: runtime.GOOS + "/" + runtime.GOARCH, Backends: versionBackends(ctx, env)}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			switch s.Key {
@@ -53,23 +54,28 @@ func (v VersionInfo) String() string {
 	}
 	fmt.Fprintf(&b, "commit:      %s\n", commit)
 	fmt.Fprintf(&b, "whisper.cpp: %s\n", v.Whisper)
-	backends := strings.Join(v.Backends, ", ")
-	if backends == "" {
-		backends = "none found"
+	if len(v.Backends) == 0 {
+		fmt.Fprintf(&b, "backends:    none found\n")
 	}
-	fmt.Fprintf(&b, "backends:    %s\n", backends)
+	for i, be := range v.Backends {
+		label := "backends:   "
+		if i > 0 {
+			label = "            "
+		}
+		fmt.Fprintf(&b, "%s %s\n", label, be)
+	}
 	fmt.Fprintf(&b, "built with:  %s %s\n", v.Go, v.Platform)
 	return b.String()
 }
 
-func runVersion(args []string, env Env) error {
+func runVersion(ctx context.Context, args []string, env Env) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return usageErr("version: %v", err)
 	}
-	v := BuildVersion()
+	v := BuildVersion(ctx, env)
 	if *asJSON {
 		b, err := json.MarshalIndent(v, "", "  ")
 		if err != nil {
