@@ -64,6 +64,8 @@ if [ -f frontend/package.json ]; then
     step "desktop app driven like a user (drop, file dialog, hotkey recording)" bash build/dndtest.sh bin/hushscribe
   fi
 fi
+step "Debian package on a clean Debian 12 (lintian, apt install, transcribe, window)" build/packagetest.sh
+step "Windows build under Wine (transcript parity, vault/store/export/modelmgr tests)" build/windows.sh "${TMPDIR:-/tmp}/hushscribe-windows-dist"
 echo
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED steps: ${failed[*]}"
