@@ -27,6 +27,8 @@ export function ChooseFiles():Promise<Array<string>>;
 
 export function ClearFinished():Promise<number>;
 
+export function ComputeDevices():Promise<app.ComputeDevices>;
+
 export function DeleteAllData(arg1:string):Promise<void>;
 
 export function DeleteAllDataAndBackup(arg1:string,arg2:string):Promise<void>;
@@ -69,6 +71,8 @@ export function Lock():Promise<app.VaultStatus>;
 
 export function MediaURL(arg1:string):Promise<string>;
 
+export function PasswordStrength(arg1:string):Promise<app.PasswordStrength>;
+
 export function QuickRecordStart():Promise<app.QuickRecordState>;
 
 export function QuickRecordStatus():Promise<app.QuickRecordState>;
@@ -78,6 +82,8 @@ export function QuickRecordStop():Promise<app.QuickRecordState>;
 export function RemoveJob(arg1:string):Promise<void>;
 
 export function RenameTranscript(arg1:string,arg2:string):Promise<void>;
+
+export function ResolveBackupDowngrade(arg1:string,arg2:boolean):Promise<app.BackupStatus>;
 
 export function RetryJob(arg1:string):Promise<app.Job>;
 

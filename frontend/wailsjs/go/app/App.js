@@ -50,6 +50,10 @@ export function ClearFinished() {
   return window['go']['app']['App']['ClearFinished']();
 }
 
+export function ComputeDevices() {
+  return window['go']['app']['App']['ComputeDevices']();
+}
+
 export function DeleteAllData(arg1) {
   return window['go']['app']['App']['DeleteAllData'](arg1);
 }
@@ -134,6 +138,10 @@ export function MediaURL(arg1) {
   return window['go']['app']['App']['MediaURL'](arg1);
 }
 
+export function PasswordStrength(arg1) {
+  return window['go']['app']['App']['PasswordStrength'](arg1);
+}
+
 export function QuickRecordStart() {
   return window['go']['app']['App']['QuickRecordStart']();
 }
@@ -152,6 +160,10 @@ export function RemoveJob(arg1) {
 
 export function RenameTranscript(arg1, arg2) {
   return window['go']['app']['App']['RenameTranscript'](arg1, arg2);
+}
+
+export function ResolveBackupDowngrade(arg1, arg2) {
+  return window['go']['app']['App']['ResolveBackupDowngrade'](arg1, arg2);
 }
 
 export function RetryJob(arg1) {
