@@ -15,6 +15,9 @@ pkgs=(
   postgresql                                             # tests: the backup server's PostgreSQL store
   libreoffice-writer-nogui                               # tests: the DOCX export opens in LibreOffice (internal/export)
   gcc-mingw-w64-x86-64-posix                             # tests: type-check the Windows build (build/crosscheck.sh)
+  g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 zip # the Windows build (build/windows.sh)
+  wine64 wine                                            # tests: run the Windows build under Wine
+  lintian appstream desktop-file-utils debootstrap       # packaging (build/package.sh, build/packagetest.sh)
   libvulkan-dev glslc glslang-tools spirv-headers patch  # the Vulkan backend module (build/whisper.sh)
   mesa-vulkan-drivers vulkan-tools                       # tests: Vulkan on the CPU (lavapipe), vulkaninfo
 )

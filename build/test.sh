@@ -15,6 +15,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . build/env.sh || exit 1
 export HUSHSCRIBE_CORPUS=${HUSHSCRIBE_CORPUS:-$(cd "$root/.." && pwd)/shared/corpus}
+# Test peers nobody here wrote, built or installed once into the cache: the official OpenAI SDK
+# (internal/server/sdktest) and a real S3 server (internal/s3test).
+HUSHSCRIBE_OPENAI_SDK=${HUSHSCRIBE_OPENAI_SDK:-$(build/sdk.sh)} || exit 1
+HUSHSCRIBE_VERSITYGW=${HUSHSCRIBE_VERSITYGW:-$(build/versitygw.sh)} || exit 1
+export HUSHSCRIBE_OPENAI_SDK HUSHSCRIBE_VERSITYGW
 export GOFLAGS=${GOFLAGS:-}
 # libgomp spins while waiting; on a shared 2-core CI machine that makes whisper.cpp 6-20x slower.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
@@ -59,6 +64,8 @@ if [ -f frontend/package.json ]; then
     step "desktop app driven like a user (drop, file dialog, hotkey recording)" bash build/dndtest.sh bin/hushscribe
   fi
 fi
+step "Debian package on a clean Debian 12 (lintian, apt install, transcribe, window)" build/packagetest.sh
+step "Windows build under Wine (transcript parity, vault/store/export/modelmgr tests)" build/windows.sh "${TMPDIR:-/tmp}/hushscribe-windows-dist"
 echo
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED steps: ${failed[*]}"
