@@ -64,7 +64,9 @@ func runDesktop(args []string) error {
 	}
 	rt := app.NewWailsRuntime()
 	vault := newVaultWatcher(rt) // tells the tray when the vault locks or unlocks, wherever that happens
+	v := cli.BuildVersion(context.Background(), cli.Env{})
 	cfg := wire.Config{
+		Build:      app.BuildInfo{Commit: v.Commit, Modified: v.Modified, Whisper: v.Whisper, Backends: v.Backends},
 		Dirs:       dirs,
 		Runtime:    vault,
 		HTTPClient: downloadClient(),

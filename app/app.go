@@ -78,6 +78,8 @@ type Deps struct {
 	Logger *slog.Logger
 	// Version is the product version, for display.
 	Version string
+	// Build describes the binary for the About box (commit, whisper.cpp version, compute backends).
+	Build BuildInfo
 	// DataDir is where everything lives, for display.
 	DataDir string
 	// Now is the clock (default time.Now).
@@ -216,20 +218,30 @@ func (a *App) background() context.Context {
 
 // SystemInfo describes this installation for the settings view.
 type SystemInfo struct {
-	Version  string `json:"version"`
-	Backend  string `json:"backend"` // compute backend of the engine build ("cpu", "cuda", "metal", ...)
-	MaxCPU   int    `json:"maxCpu"`  // logical CPUs, the upper bound for Settings.Threads
-	DataDir  string `json:"dataDir"`
-	HasVault bool   `json:"hasVault"`
-	OS       string `json:"os"`
+	Version  string    `json:"version"`
+	Build    BuildInfo `json:"build"`
+	Backend  string    `json:"backend"` // compute backend of the engine build ("cpu", "cuda", "metal", ...)
+	MaxCPU   int       `json:"maxCpu"`  // logical CPUs, the upper bound for Settings.Threads
+	DataDir  string    `json:"dataDir"`
+	HasVault bool      `json:"hasVault"`
+	OS       string    `json:"os"`
 	// Hotkey is the global shortcut that starts and stops a quick recording ("" = none registered).
 	Hotkey string `json:"hotkey"`
+}
+
+// BuildInfo is what `hushscribe version` prints, for the About box in Settings.
+type BuildInfo struct {
+	Commit   string   `json:"commit"`
+	Modified bool     `json:"modified"`
+	Whisper  string   `json:"whisper"`  // the whisper.cpp version the process loaded
+	Backends []string `json:"backends"` // the compute devices the loaded backends found
 }
 
 // SystemInfo returns facts about this installation.
 func (a *App) SystemInfo() (SystemInfo, error) {
 	return SystemInfo{
 		Version:  a.d.Version,
+		Build:    a.d.Build,
 		Backend:  a.d.Backend,
 		MaxCPU:   runtime.NumCPU(),
 		DataDir:  a.d.DataDir,

@@ -44,6 +44,8 @@ type Config struct {
 	// Logger gets what the log should say (a compute device fallback); nil discards.
 	Logger  *slog.Logger
 	Version string
+	// Build describes the binary (the About box).
+	Build   app.BuildInfo
 	Workers int
 	// Backup tunes the opt-in cloud backup client (tests lower its key derivation cost).
 	Backup BackupOptions
@@ -119,6 +121,7 @@ func Open(cfg Config) (*Backend, error) {
 		Devices:      computeDevices{},
 		Logger:       cfg.Logger,
 		Version:      cfg.Version,
+		Build:        cfg.Build,
 		DataDir:      cfg.Dirs.Root,
 	}
 	if cfg.Capture != nil {

@@ -45,6 +45,13 @@ export namespace app {
 	    lastTry: string;
 	}
 	
+	export interface BuildInfo {
+	    commit: string;
+	    modified: boolean;
+	    whisper: string;
+	    backends: Array<string>;
+	}
+	
 	export interface ComputeDevice {
 	    id: string;
 	    description: string;
@@ -244,6 +251,7 @@ export namespace app {
 	
 	export interface SystemInfo {
 	    version: string;
+	    build: app.BuildInfo;
 	    backend: string;
 	    maxCpu: number;
 	    dataDir: string;
