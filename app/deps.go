@@ -154,6 +154,14 @@ type Exporter interface {
 	Write(w io.Writer, t *transcript.Transcript, format string, opt ExportOptions) error
 }
 
+// ExportSealer encrypts an exported file under a password (internal/sealedfile: one vault password
+// envelope). Seal's error wraps ErrInvalid when the password is too weak.
+type ExportSealer interface {
+	Seal(password string, data []byte) ([]byte, error)
+	// Ext is appended to a sealed file's name, with its dot.
+	Ext() string
+}
+
 // Format describes one export format and the options it takes.
 type Format struct {
 	ID      string         `json:"id"`

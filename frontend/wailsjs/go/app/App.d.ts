@@ -27,7 +27,11 @@ export function ChooseFiles():Promise<Array<string>>;
 
 export function ClearFinished():Promise<number>;
 
+export function ComputeDevices():Promise<app.ComputeDevices>;
+
 export function DeleteAllData(arg1:string):Promise<void>;
+
+export function DeleteAllDataAndBackup(arg1:string,arg2:string):Promise<void>;
 
 export function DeleteBackupAccount(arg1:string):Promise<app.BackupStatus>;
 
@@ -42,6 +46,8 @@ export function ExportFormats():Promise<Array<app.Format>>;
 export function ExportText(arg1:string,arg2:string,arg3:app.ExportOptions):Promise<string>;
 
 export function ExportToFile(arg1:string,arg2:string,arg3:app.ExportOptions):Promise<string>;
+
+export function ExportToFileProtected(arg1:string,arg2:string,arg3:app.ExportOptions,arg4:string):Promise<string>;
 
 export function GetSettings():Promise<app.Settings>;
 
