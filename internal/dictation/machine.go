@@ -87,14 +87,14 @@ func (e Event) String() string {
 type Action int
 
 const (
-	StartCapture   Action = iota // open the microphone and record
-	StopCapture                  // stop recording and keep the audio for transcription
-	DiscardCapture               // stop recording (or wait for the microphone to open, then stop) and wipe the audio
-	Transcribe                   // transcribe the captured audio (then wipe it)
-	AbortTranscribe              // cancel the transcription in progress; its text is dropped
-	Insert                       // insert the transcribed text into the focused app
-	AbortInsert                  // stop inserting (keys already sent stay)
-	Busy                         // tell the user the last dictation is still being finished
+	StartCapture    Action = iota // open the microphone and record
+	StopCapture                   // stop recording and keep the audio for transcription
+	DiscardCapture                // stop recording (or wait for the microphone to open, then stop) and wipe the audio
+	Transcribe                    // transcribe the captured audio (then wipe it)
+	AbortTranscribe               // cancel the transcription in progress; its text is dropped
+	Insert                        // insert the transcribed text into the focused app
+	AbortInsert                   // stop inserting (keys already sent stay)
+	Busy                          // tell the user the last dictation is still being finished
 )
 
 var actionNames = [...]string{"start-capture", "stop-capture", "discard-capture", "transcribe", "abort-transcribe", "insert", "abort-insert", "busy"}

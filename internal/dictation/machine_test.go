@@ -58,10 +58,10 @@ func script(mode Mode, steps []in) string {
 
 func TestMachine(t *testing.T) {
 	tests := []struct {
-		name   string
-		mode   Mode
+		name  string
+		mode  Mode
 		steps []in
-		want   string
+		want  string
 	}{
 		{"push-to-talk: hold, speak, release", PushToTalk,
 			[]in{press, started, release, captured, transcribed, inserted},
