@@ -91,7 +91,7 @@ func (k Keymap) Spare() []int {
 // Plan turns text into batches of strokes. Characters on the keyboard's first two levels (of the
 // first group) are typed with their keys, with Shift for the second level; the others borrow the
 // spare keycodes, as many distinct characters per batch as there are spares. shiftCode is the
-// keycode of Shift_L (0 = none: second-level characters borrow spares too). Invalid UTF-8 is an
+// keycode of Shift_L (0 = none: second-level characters borrow spares too). Control characters other than newline and tab are dropped. Invalid UTF-8 is an
 // error, as is needing a spare when there is none.
 func (k Keymap) Plan(text string, spare []int, shiftCode int) ([]Batch, error) {
 	if !utf8.ValidString(text) {
@@ -124,7 +124,7 @@ func (k Keymap) Plan(text string, spare []int, shiftCode int) ([]Batch, error) {
 		cur, used = Batch{}, map[rune]int{}
 	}
 	for _, r := range text {
-		if r == '\r' {
+		if !Typeable(r) {
 			continue
 		}
 		if s, ok := direct[r]; ok {
@@ -152,6 +152,12 @@ func (k Keymap) Plan(text string, spare []int, shiftCode int) ([]Batch, error) {
 	return batches, nil
 }
 
+// Typeable reports whether Plan types r: control characters other than newline and tab are
+// dropped (a transcript has none; a keysym for them would type nothing or something else).
+func Typeable(r rune) bool {
+	return r == '\n' || r == '\t' || (r >= 0x20 && r != 0x7f && (r < 0x80 || r > 0x9f))
+}
+
 // Find returns the first keycode whose first level is ks, or 0.
 func (k Keymap) Find(ks uint32) int {
 	for i := 0; i < k.count(); i++ {
@@ -160,4 +166,21 @@ func (k Keymap) Find(ks uint32) int {
 		}
 	}
 	return 0
+}
+
+// longestRun returns the longest run of consecutive keycodes in sorted codes, at most n long.
+func longestRun(codes []int, n int) []int {
+	best, start := []int(nil), 0
+	for i := 1; i <= len(codes); i++ {
+		if i == len(codes) || codes[i] != codes[i-1]+1 {
+			if i-start > len(best) {
+				best = codes[start:i]
+			}
+			start = i
+		}
+	}
+	if len(best) > n {
+		best = best[:n]
+	}
+	return best
 }

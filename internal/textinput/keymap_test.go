@@ -138,7 +138,7 @@ func FuzzPlan(f *testing.F) {
 		}
 		want := []rune{}
 		for _, r := range text {
-			if r != '\r' {
+			if Typeable(r) {
 				want = append(want, r)
 			}
 		}
