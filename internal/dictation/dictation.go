@@ -11,7 +11,7 @@
 // Safety: before inserting, a Guard (AT-SPI on Linux, secure event input on macOS) is asked whether
 // a password field has the focus; if so the text is not typed. If the focus moved to another
 // window since the shortcut was pressed, the text is not typed either (the Inserter reports
-// ErrFocusChanged) and goes to the clipboard instead, with a notification saying why.
+// textinput.ErrFocusChanged) and goes to the clipboard instead, with a notification saying why.
 package dictation
 
 import (
@@ -24,6 +24,7 @@ import (
 
 	"github.com/hushscribe/hushscribe/internal/capture"
 	"github.com/hushscribe/hushscribe/internal/engine"
+	"github.com/hushscribe/hushscribe/internal/textinput"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 )
 
@@ -34,9 +35,6 @@ var (
 	ErrNoSpeech        = errors.New("dictation: no speech recognised")
 	// ErrSecureField means a password field had the focus: the text was not typed.
 	ErrSecureField = errors.New("dictation: a password field has the focus")
-	// ErrFocusChanged is what an Inserter returns when the window that had the focus when the
-	// shortcut was pressed no longer has it.
-	ErrFocusChanged = errors.New("dictation: the focus moved to another window")
 	ErrClosed       = errors.New("dictation: closed")
 )
 
@@ -51,7 +49,7 @@ type Inserter interface {
 	// Focus returns the window that has the keyboard focus now.
 	Focus(ctx context.Context) (uint64, error)
 	// Insert types or pastes text into window, which must still have the focus (else an error
-	// matching ErrFocusChanged). Cancelling ctx stops it; what was sent stays.
+	// matching textinput.ErrFocusChanged). Cancelling ctx stops it; what was sent stays.
 	Insert(ctx context.Context, window uint64, text string) error
 }
 
@@ -614,7 +612,7 @@ func Message(o *Outcome) (title, body string) {
 		return "No speech recognised", fmt.Sprintf("Nothing was said in the %s recorded.", o.Duration.Round(time.Second))
 	case errors.Is(o.Err, ErrSecureField):
 		return "Dictation not typed", "A password field has the focus; dictated text is never typed into one."
-	case errors.Is(o.Err, ErrFocusChanged) && o.Copied:
+	case errors.Is(o.Err, textinput.ErrFocusChanged) && o.Copied:
 		return "Dictation copied", "The focus moved to another window while you were dictating, so the text was put on the clipboard instead of typed."
 	case o.Copied:
 		return "Dictation copied", "The text could not be typed (" + o.Err.Error() + "); it is on the clipboard."

@@ -483,4 +483,3 @@ func (x *X11) remap(km Keymap, spare []int, m map[int]uint32) error {
 	}
 	return nil
 }
-
