@@ -31,6 +31,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/capture"
 	"github.com/hushscribe/hushscribe/internal/cli"
 	"github.com/hushscribe/hushscribe/internal/paths"
+	"github.com/hushscribe/hushscribe/internal/textinput"
 	"github.com/hushscribe/hushscribe/internal/tray"
 )
 
@@ -70,6 +71,7 @@ func runDesktop(args []string) error {
 		Version:    cli.Version,
 		Backend:    os.Getenv("HUSHSCRIBE_BACKEND"),
 		Clipboard:  rt.SetClipboard,
+		TextInput:  textinput.New, // dictation into other apps (Settings > Dictation)
 	}
 	// Quick recording needs a microphone backend; without one the window runs without it.
 	if mic, err := capture.NewMalgo(capture.MalgoConfig{}); err != nil {
@@ -100,7 +102,7 @@ func runDesktop(args []string) error {
 	startup := func(ctx context.Context) {
 		a.Startup(ctx)
 		wctx.Store(&ctx)
-		go func() { trayDone <- startTray(ctx, a, b.QuickRecord, vault) }()
+		go func() { trayDone <- startTray(ctx, a, b.QuickRecord, b.Dictation, vault) }()
 		queueFiles(a, "", files)
 	}
 	// A second launch (e.g. "Open with Hushscribe" on more files) hands its files to this window

@@ -3,7 +3,8 @@
 
 Usage: target.py TITLE OUTFILE [--password]
 Writes the entry's text to OUTFILE (replaced atomically) on every change, and "focus-out" lines to
-OUTFILE.focus whenever the window loses the keyboard focus. With --password the entry hides its text
+OUTFILE.focus whenever the window loses the keyboard focus. When OUTFILE.clear appears, it empties
+the entry and removes that file (the benchmark's reset). With --password the entry hides its text
 (a password field: AT-SPI role "password text").
 """
 import os
@@ -12,7 +13,7 @@ import sys
 import gi
 
 gi.require_version("Gtk", "3.0")
-from gi.repository import Gtk  # noqa: E402
+from gi.repository import GLib, Gtk  # noqa: E402
 
 title, out = sys.argv[1], sys.argv[2]
 password = "--password" in sys.argv[3:]
@@ -35,6 +36,19 @@ entry.connect("changed", lambda e: write(out, e.get_text()))
 win.connect("focus-out-event", lambda *a: open(out + ".focus", "a").write("focus-out\n") and False)
 win.connect("destroy", Gtk.main_quit)
 win.add(entry)
+
+
+def check_clear():
+    try:
+        os.remove(out + ".clear")
+    except FileNotFoundError:
+        return True
+    entry.set_text("")
+    write(out, "")
+    return True
+
+
+GLib.timeout_add(5, check_clear)
 win.show_all()
 entry.grab_focus()
 write(out, "")

@@ -35,7 +35,7 @@ var (
 	ErrNoSpeech        = errors.New("dictation: no speech recognised")
 	// ErrSecureField means a password field had the focus: the text was not typed.
 	ErrSecureField = errors.New("dictation: a password field has the focus")
-	ErrClosed       = errors.New("dictation: closed")
+	ErrClosed      = errors.New("dictation: closed")
 )
 
 // Transcriber is a loaded speech model; *engine.Engine is one.
@@ -194,6 +194,7 @@ type Dictator struct {
 
 	mu       sync.Mutex
 	state    State
+	watchers []func(State)
 	closed   bool
 	queue    []State
 	evClosed bool
@@ -261,6 +262,14 @@ func (d *Dictator) State() State {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.state
+}
+
+// Watch adds f to the functions that receive every state change (after Config.OnState), in order,
+// on one goroutine.
+func (d *Dictator) Watch(f func(State)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.watchers = append(d.watchers, f)
 }
 
 // Close cancels whatever runs (its audio is wiped) and waits for it. OnState gets no calls after
@@ -625,7 +634,7 @@ func (d *Dictator) setState(f func(*State)) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	f(&d.state)
-	if d.cfg.OnState == nil || d.evClosed {
+	if (d.cfg.OnState == nil && len(d.watchers) == 0) || d.evClosed {
 		return
 	}
 	if n := len(d.queue); n > 0 && d.queue[n-1].Phase == d.state.Phase && d.queue[n-1].Last == d.state.Last {
@@ -647,8 +656,16 @@ func (d *Dictator) deliver() {
 		batch, closed := d.queue, d.evClosed
 		d.queue = nil
 		d.mu.Unlock()
+		d.mu.Lock()
+		ws := d.watchers
+		d.mu.Unlock()
 		for _, s := range batch {
-			d.cfg.OnState(s)
+			if d.cfg.OnState != nil {
+				d.cfg.OnState(s)
+			}
+			for _, w := range ws {
+				w(s)
+			}
 		}
 		if closed {
 			return

@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hushscribe/hushscribe/internal/capture"
+	"github.com/hushscribe/hushscribe/internal/tray"
 )
 
 // in is one input to the machine in a script: a user event, or a session event of the current
@@ -187,5 +191,24 @@ func TestParseMode(t *testing.T) {
 	}
 	if _, err := ParseMode("sometimes"); err == nil {
 		t.Error("ParseMode(sometimes) accepted")
+	}
+}
+
+func TestTrayState(t *testing.T) {
+	base := tray.State{Last: "earlier"}
+	if got := TrayState(base, State{Phase: Idle}); got != base {
+		t.Errorf("idle changed the tray: %+v", got)
+	}
+	got := TrayState(base, State{Phase: Recording, Elapsed: 3 * time.Second, Level: capture.Level{RMS: -30}})
+	if !got.Recording || !strings.Contains(got.Status, "0:03 [||||....]") || !strings.Contains(got.Status, "Escape") {
+		t.Errorf("recording: %+v", got)
+	}
+	for _, p := range []Phase{Finishing, Transcribing, Inserting} {
+		if got := TrayState(base, State{Phase: p}); !got.Busy || got.Status == "" {
+			t.Errorf("%v: %+v", p, got)
+		}
+	}
+	if LevelBar(-120, 4) != "[....]" || LevelBar(0, 4) != "[||||]" {
+		t.Error("LevelBar bounds")
 	}
 }
