@@ -5,7 +5,7 @@
 //	    write the micro test model (internal/testmodel)
 //	dictationtest serve DATADIR MODEL OUT [METHOD]
 //	    open the app's backend (app/wire, as the desktop does: the microphone through miniaudio,
-//	    textinput.New, the tray's hotkeys) on DATADIR with default settings, the insert method
+//	    textinput.New, the tray's hotkeys) on DATADIR (a new one) with default settings, the insert method
 //	    METHOD (default: the default), and MODEL imported; register the dictation shortcut and
 //	    append one JSON line per finished dictation to OUT (its text, as the engine produced it)
 //	dictationtest fake TEXT OUT
