@@ -5,7 +5,8 @@
 #   go vet of the Windows and macOS builds (build/crosscheck.sh);
 #   the frontend's unit tests and end-to-end tests in headless Chromium; the desktop window screenshot
 #   check, and that app driven under Xvfb (native drag and drop, the native file dialog, a quick
-#   recording with the global hotkey); the keychain tests against a real Secret Service.
+#   recording with the global hotkey); push-to-talk dictation typed into a GTK entry and an xterm
+#   (build/dictationtest.sh); the keychain tests against a real Secret Service.
 # Environment: HUSHSCRIBE_CORPUS (default ../shared/corpus), GOTEST_FLAGS (extra go test flags).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +32,9 @@ if [ -f internal/keychain/testdata/run-real.sh ]; then
 fi
 if [ -f internal/tray/testdata/run-tray-test.sh ]; then
   step "tray (D-Bus session + Xvfb)" sh internal/tray/testdata/run-tray-test.sh -tags "$HUSHSCRIBE_GO_TAGS"
+fi
+if [ -f build/dictationtest.sh ]; then
+  step "dictation into a GTK entry and an xterm (Xvfb, PulseAudio, XTEST, AT-SPI)" bash build/dictationtest.sh
 fi
 if [ -f frontend/package.json ]; then
   step "frontend build" build/frontend.sh build

@@ -228,7 +228,7 @@ func fake(text, out string) error {
 
 // benchText is 200 characters of dictation-like English.
 const benchText = "So this is a dictated paragraph of about two hundred characters, with commas, " +
-	"a question? And numbers like 42 or 1999. It should appear in the focused text field quickly and exactly as said."
+	"a question? And numbers like 42 or 1999. It should appear in the focused text field quickly and exactly as said. Thank you"
 
 // bench measures the insertion latency: the Dictator with a synthetic microphone and a fake
 // engine (whose time is measured and subtracted), the real X11 inserter, typing into the focused
