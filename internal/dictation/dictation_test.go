@@ -3,6 +3,7 @@ package dictation_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -458,17 +459,32 @@ func TestMicrophoneFails(t *testing.T) {
 	}
 }
 
+// TestInsertFailsGoesToClipboard: where the text cannot be typed (a Wayland session without
+// wtype or ydotool, modifiers held) it goes to the clipboard, and the notification says why.
 func TestInsertFailsGoesToClipboard(t *testing.T) {
-	h := newHarness(t, dictation.Options{}, nil)
-	h.ins.InsertErr = textinput.ErrModifiersHeld
-	h.d.Press()
-	s := h.stream()
-	h.waitPhase(dictation.Recording)
-	s.Feed(speech(), 1600)
-	h.d.Release()
-	o := h.outcome()
-	if !errors.Is(o.Err, textinput.ErrModifiersHeld) || !o.Copied {
-		t.Fatalf("outcome %+v", o)
+	for _, cause := range []error{
+		fmt.Errorf("%w: this is a Wayland session: install wtype or ydotool", textinput.ErrUnsupported),
+		textinput.ErrModifiersHeld,
+	} {
+		h := newHarness(t, dictation.Options{}, nil)
+		h.ins.InsertErr = cause
+		h.d.Press()
+		s := h.stream()
+		h.waitPhase(dictation.Recording)
+		s.Feed(speech(), 1600)
+		h.d.Release()
+		o := h.outcome()
+		if !errors.Is(o.Err, cause) || !o.Copied || o.Inserted {
+			t.Fatalf("outcome %+v", o)
+		}
+		if len(h.clip) != 1 || h.clip[0] != said {
+			t.Errorf("clipboard %q", h.clip)
+		}
+		reason := strings.TrimPrefix(cause.Error(), "textinput: ")
+		if len(h.notes.msgs) != 1 || !strings.Contains(h.notes.msgs[0], "clipboard") ||
+			!strings.Contains(h.notes.msgs[0], reason) || strings.Contains(h.notes.msgs[0], "country") {
+			t.Errorf("notification %q, want the reason %q and no text", h.notes.msgs, reason)
+		}
 	}
 }
 

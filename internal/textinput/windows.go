@@ -52,6 +52,12 @@ type keybdInput struct {
 	_         [8]byte
 }
 
+// INPUT is 40 bytes on 64-bit Windows; SendInput rejects any other size.
+var (
+	_ [40 - unsafe.Sizeof(keybdInput{})]byte
+	_ [unsafe.Sizeof(keybdInput{}) - 40]byte
+)
+
 // NewWindows returns the Windows inserter.
 func NewWindows() *Windows { return &Windows{} }
 
