@@ -126,7 +126,10 @@ func (x *Dictation) Apply() {
 			x.ins.Close()
 			x.ins = nil
 		}
-		x.ins, x.insErr = x.open(context.Background(), textinput.Options{Method: method})
+		// Bounded: the accessibility bus may hang; the inserter then runs without the guard.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		x.ins, x.insErr = x.open(ctx, textinput.Options{Method: method})
+		cancel()
 		x.method = method
 	} else if x.open == nil {
 		x.insErr = fmt.Errorf("%w: no inserter in this build", textinput.ErrUnsupported)

@@ -196,11 +196,17 @@ func fake(text, out string) error {
 		return fmt.Errorf("microphone: %w", err)
 	}
 	defer mic.Close()
-	ins, err := textinput.New(context.Background(), textinput.Options{Method: textinput.Auto})
+	// As app/wire opens it: with a deadline that ends right after (the guard must outlive it).
+	octx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ins, err := textinput.New(octx, textinput.Options{Method: textinput.Auto})
+	cancel()
 	if err != nil {
 		return err
 	}
 	defer ins.Close()
+	if ins.GuardErr != nil {
+		fmt.Fprintln(os.Stderr, "dictationtest: no password-field check:", ins.GuardErr)
+	}
 	def := app.DefaultDictationSettings()
 	tr, _ := dictation.ParseTrailing(def.Trailing)
 	rec := &recorder{path: out}

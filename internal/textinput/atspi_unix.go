@@ -49,7 +49,9 @@ func NewATSPI(ctx context.Context) (*ATSPI, error) {
 	if err != nil {
 		return nil, fmt.Errorf("textinput: accessibility bus address: %w", err)
 	}
-	conn, err := dbus.Connect(addr, dbus.WithContext(ctx))
+	// No WithContext here: godbus closes a connection when its context ends, and this one lives
+	// on; ctx bounds the calls below.
+	conn, err := dbus.Connect(addr)
 	if err != nil {
 		return nil, fmt.Errorf("textinput: accessibility bus: %w", err)
 	}
