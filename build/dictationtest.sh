@@ -8,7 +8,8 @@
 #      default) is held down and then released through XTEST (xdotool keydown/keyup); with the
 #      default insert method (typing) and again with "paste"; the clipboard holds its earlier
 #      content afterwards and the keyboard focus never left the target window;
-#   2. German and Chinese text from a fake engine is typed correctly into the GTK entry;
+#   2. German and Chinese text from a fake engine is typed correctly into the GTK entry and into a
+#      textarea in Chromium;
 #   3. nothing is typed into a GTK password entry (AT-SPI role "password text");
 #   4. the insertion benchmark (build/dictationtest bench) prints its numbers.
 #
@@ -21,7 +22,9 @@
 # screenshot goes, default $TMPDIR/hushscribe-dictationtest.png), DICTATIONTEST_BENCH_RUNS
 # (default 10; 0 skips the benchmark).
 # Needs: xvfb (xvfb-run), dbus-run-session, at-spi2-core, pulseaudio + pactl, xdotool, xclip, xterm,
-# python3-gi + gir1.2-gtk-3.0, ffmpeg, Go. All in build/deps.sh.
+# python3-gi + gir1.2-gtk-3.0, ffmpeg, chromium, Go (all in build/deps.sh), and the frontend's
+# playwright-core (build/frontend.sh installs it; the browser step is skipped without it, except
+# under CI=true).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -215,12 +218,35 @@ o=$(outcome "$tmp/fake.jsonl" 1)
 wait_text "$tmp/gtk.txt" "$unicode "
 echo "dictationtest.sh: ok, German and Chinese typed into the GTK entry: $(cat "$tmp/gtk.txt")"
 
+# The same into a browser: a textarea in Chromium (headed, through Playwright's driver, which only
+# reads the value back).
+if [ -d frontend/node_modules/playwright-core ] || [ "${CI:-}" = true ]; then
+  node build/dictationtest/browser.mjs "$tmp/browser.txt" >>"$tmp/target.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 300); do [ -f "$tmp/browser.txt" ] && break; sleep 0.1; done
+  br=$(timeout 30 xdotool search --sync --onlyvisible --name '^dictation browser' 2>/dev/null | head -n 1) || true
+  [ -n "$br" ] || fail "no Chromium window"
+  focus "$br"
+  watch_focus
+  dictate
+  o=$(outcome "$tmp/fake.jsonl" 2)
+  stop_watch
+  [ "$(json "$o" inserted)" = True ] || fail "browser: not inserted: $o"
+  wait_text "$tmp/browser.txt" "$unicode "
+  check_focus "$br"
+  echo "dictationtest.sh: ok, German and Chinese typed into a Chromium textarea: $(cat "$tmp/browser.txt")"
+  fake_n=2
+else
+  echo "dictationtest.sh: skipped the browser (no frontend/node_modules: run build/frontend.sh first)"
+  fake_n=1
+fi
+
 # A password entry: the AT-SPI role says so, and nothing is typed.
 pw=$(gtk_target "dictation password" "$tmp/pw.txt" --password)
 focus "$pw"
 sleep 1 # the accessibility bus reports the focus change
 dictate
-o=$(outcome "$tmp/fake.jsonl" 2)
+o=$(outcome "$tmp/fake.jsonl" $((fake_n + 1)))
 sleep 0.5
 [ "$(json "$o" inserted)" = False ] || fail "typed into a password field: $o"
 case "$(json "$o" error)" in *password*) ;; *) fail "password field: unexpected outcome $o" ;; esac

@@ -33,9 +33,6 @@ fi
 if [ -f internal/tray/testdata/run-tray-test.sh ]; then
   step "tray (D-Bus session + Xvfb)" sh internal/tray/testdata/run-tray-test.sh -tags "$HUSHSCRIBE_GO_TAGS"
 fi
-if [ -f build/dictationtest.sh ]; then
-  step "dictation into a GTK entry and an xterm (Xvfb, PulseAudio, XTEST, AT-SPI)" bash build/dictationtest.sh
-fi
 if [ -f frontend/package.json ]; then
   step "frontend build" build/frontend.sh build
   step "frontend type check" build/frontend.sh check
@@ -47,6 +44,9 @@ if [ -f frontend/package.json ]; then
     step "desktop window under Xvfb" bash build/screenshot.sh bin/hushscribe
     step "desktop app driven like a user (drop, file dialog, hotkey recording)" bash build/dndtest.sh bin/hushscribe
   fi
+fi
+if [ -f build/dictationtest.sh ]; then # after the frontend steps, which install playwright-core
+  step "dictation into GTK, xterm and Chromium (Xvfb, PulseAudio, XTEST, AT-SPI)" bash build/dictationtest.sh
 fi
 echo
 if [ ${#failed[@]} -gt 0 ]; then
