@@ -167,20 +167,3 @@ func (k Keymap) Find(ks uint32) int {
 	}
 	return 0
 }
-
-// longestRun returns the longest run of consecutive keycodes in sorted codes, at most n long.
-func longestRun(codes []int, n int) []int {
-	best, start := []int(nil), 0
-	for i := 1; i <= len(codes); i++ {
-		if i == len(codes) || codes[i] != codes[i-1]+1 {
-			if i-start > len(best) {
-				best = codes[start:i]
-			}
-			start = i
-		}
-	}
-	if len(best) > n {
-		best = best[:n]
-	}
-	return best
-}

@@ -32,19 +32,10 @@ func TestKeysymFor(t *testing.T) {
 	}
 }
 
-func TestSpareAndRun(t *testing.T) {
+func TestSpare(t *testing.T) {
 	km := testKeymap()
 	if got, want := km.Spare(), []int{16, 17, 18, 19}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Spare = %v, want %v", got, want)
-	}
-	if got := longestRun([]int{3, 5, 6, 7, 9, 10}, 10); !reflect.DeepEqual(got, []int{5, 6, 7}) {
-		t.Errorf("longestRun = %v", got)
-	}
-	if got := longestRun([]int{5, 6, 7}, 2); !reflect.DeepEqual(got, []int{5, 6}) {
-		t.Errorf("longestRun capped = %v", got)
-	}
-	if got := longestRun(nil, 2); got != nil {
-		t.Errorf("longestRun(nil) = %v", got)
 	}
 	if km.Find(keysymShiftL) != 15 || km.Find('z') != 0 {
 		t.Error("Find")

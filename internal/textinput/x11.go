@@ -262,7 +262,15 @@ func (x *X11) Insert(ctx context.Context, window uint64, text string) error {
 	if window != 0 && uint64(top) != window {
 		return ErrFocusChanged
 	}
-	if x.opts.Method == Paste {
+	paste := x.opts.Method == Paste
+	if x.opts.Method != Type && !paste {
+		// Auto: type, unless the text needs more distinct characters than there are spare
+		// keycodes (see typeText): then paste, which any length of any script survives.
+		if n, err := x.remapBatches(text); err == nil && n > 1 {
+			paste = true
+		}
+	}
+	if paste {
 		err := x.paste(ctx, text, x.terminal(focus))
 		if !errors.Is(err, errNoPaste) {
 			return err
@@ -270,6 +278,38 @@ func (x *X11) Insert(ctx context.Context, window uint64, text string) error {
 		// The clipboard could not be saved, or the app did not ask for the text: type instead.
 	}
 	return x.typeText(ctx, window, text)
+}
+
+// spare returns the keycodes typing borrows: the ones borrowed now, else every keycode without a
+// keysym (up to maxSpare).
+func (x *X11) spare(km Keymap) []int {
+	if x.borrowed != nil {
+		return x.borrowed
+	}
+	sp := km.Spare()
+	if len(sp) > maxSpare {
+		sp = sp[:maxSpare]
+	}
+	return sp
+}
+
+// remapBatches is how many keyboard remaps typing text takes.
+func (x *X11) remapBatches(text string) (int, error) {
+	km, err := x.keymap()
+	if err != nil {
+		return 0, err
+	}
+	batches, err := km.Plan(text, x.spare(km), km.Find(keysymShiftL))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, b := range batches {
+		if len(b.Remap) > 0 {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // modifierIndexes are the modifiers that must be up before typing: Shift, Control, Mod1 (Alt),
@@ -332,8 +372,13 @@ const maxSpare = 128
 // must stay until every client has handled its keys. The map is changed again (a text with more
 // distinct missing characters than spare keycodes) only remapSettle after the last key sent, and
 // the borrowed keycodes are given back restoreDelay after an insertion (or at Close).
+// remapWait is the pause after a remap before its keys: Chromium handles the MappingNotify
+// asynchronously and typed remapped characters with the previous map without it (50 ms was enough
+// under Xvfb; this leaves room for a loaded machine). Only texts with characters that are not on
+// the keyboard pay it, once per batch.
 const (
 	remapSettle  = 150 * time.Millisecond
+	remapWait    = 120 * time.Millisecond
 	restoreDelay = 2 * time.Second
 )
 
@@ -366,11 +411,7 @@ func (x *X11) typeText(ctx context.Context, window uint64, text string) error {
 	if err != nil {
 		return err
 	}
-	spare := x.borrowed
-	if spare == nil {
-		// Borrow a contiguous run, so that one ChangeKeyboardMapping covers it.
-		spare = longestRun(km.Spare(), maxSpare)
-	}
+	spare := x.spare(km)
 	shift := km.Find(keysymShiftL)
 	batches, err := km.Plan(text, spare, shift)
 	if err != nil {
@@ -396,6 +437,14 @@ func (x *X11) typeText(ctx context.Context, window uint64, text string) error {
 			}
 			if err := x.remap(km, spare, b.Remap); err != nil {
 				return err
+			}
+			// Some clients (Chromium) re-read the map asynchronously: keys sent at once after a
+			// remap come out with the old map there. Give them remapWait.
+			x.sync()
+			select {
+			case <-time.After(remapWait):
+			case <-ctx.Done():
+				return ctx.Err()
 			}
 		}
 		for i, s := range b.Strokes {
@@ -457,24 +506,29 @@ func (x *X11) giveBackLocked() {
 	x.borrowed, x.current = nil, nil
 }
 
-// remap sets the spare keycodes to the keysyms in m (both levels), and the others of spare to none.
+// remap sets the spare keycodes to the keysyms in m (both levels), and the others of spare to
+// none: one ChangeKeyboardMapping per run of consecutive keycodes.
 func (x *X11) remap(km Keymap, spare []int, m map[int]uint32) error {
-	if len(spare) == 0 {
-		return nil
-	}
 	per := km.PerCode
-	syms := make([]xproto.Keysym, len(spare)*per)
-	for i, code := range spare {
-		if ks, ok := m[code]; ok {
-			syms[i*per] = xproto.Keysym(ks)
-			if per > 1 {
-				syms[i*per+1] = xproto.Keysym(ks)
+	for i := 0; i < len(spare); {
+		j := i + 1
+		for j < len(spare) && spare[j] == spare[j-1]+1 {
+			j++
+		}
+		syms := make([]xproto.Keysym, (j-i)*per)
+		for k, code := range spare[i:j] {
+			if ks, ok := m[code]; ok {
+				syms[k*per] = xproto.Keysym(ks)
+				if per > 1 {
+					syms[k*per+1] = xproto.Keysym(ks)
+				}
 			}
 		}
-	}
-	err := xproto.ChangeKeyboardMappingChecked(x.conn, byte(len(spare)), xproto.Keycode(spare[0]), byte(per), syms).Check()
-	if err != nil {
-		return fmt.Errorf("textinput: remap keys: %w", err)
+		err := xproto.ChangeKeyboardMappingChecked(x.conn, byte(j-i), xproto.Keycode(spare[i]), byte(per), syms).Check()
+		if err != nil {
+			return fmt.Errorf("textinput: remap keys: %w", err)
+		}
+		i = j
 	}
 	if m == nil {
 		x.borrowed, x.current = nil, nil
