@@ -325,7 +325,8 @@ func bench(target string, n int) error {
 		}
 		return m
 	}
-	fmt.Printf("dictation benchmark: %d runs each of 200 characters typed through %s into a GTK entry\n", n, ins.Tool)
+	fmt.Printf("dictation benchmark: %d runs each of 200 characters into a GTK entry with the default method (%s;"+
+		" the German+Chinese text needs more distinct characters than there are spare keycodes, so it is pasted)\n", n, ins.Tool)
 	for k, t := range texts {
 		fmt.Printf("  %-15s key release -> last character shown, less transcription: median %.1f ms, max %.1f ms;"+
 			" -> last key sent: median %.1f ms\n", t.name, ms(med(shown[k])), ms(mx(shown[k])), ms(med(sent[k])))
