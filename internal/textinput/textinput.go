@@ -4,7 +4,7 @@
 //   - X11 (X11): typing through the XTEST extension, where characters missing from the keyboard
 //     map are typed by remapping spare keycodes to their Unicode keysyms with ChangeKeyboardMapping
 //     (X11 protocol, section "Keyboards"; keysyms 0x01000000+U per X11 keysymdef.h), and restoring
-//     the map afterwards; or pasting: the text is offered as the CLIPBOARD (and PRIMARY for
+//     the map afterwards (Auto pastes a text that would need several remaps); or pasting: the text is offered as the CLIPBOARD (and PRIMARY for
 //     terminals) selection per ICCCM section 2, Ctrl+V (Shift+Insert in terminals, recognised by
 //     WM_CLASS) is pressed, and the previous selection contents (every target) are put back.
 //   - Wayland (Wayland): wtype (virtual-keyboard protocol: wlroots compositors, KDE) or ydotool
@@ -42,8 +42,9 @@ var (
 type Method string
 
 const (
-	// Auto types on X11 (works in GTK, Qt, browsers and terminals and leaves the clipboard alone)
-	// and picks the best tool on Wayland.
+	// Auto types on X11 (works in GTK, Qt, browsers and terminals and leaves the clipboard alone),
+	// pasting only texts with more distinct characters missing from the keyboard than there are
+	// spare keycodes, and picks the best tool on Wayland.
 	Auto Method = "auto"
 	// Type sends key events for each character.
 	Type Method = "type"

@@ -18,8 +18,9 @@ import (
 
 // X11Options configure an X11 inserter.
 type X11Options struct {
-	// Method: Auto and Type type, Paste pastes (and types when the clipboard could not be saved
-	// for restoring, or the app did not ask for the text).
+	// Method: Type types; Paste pastes; Auto types, and pastes texts that need more distinct
+	// characters than there are spare keycodes. A paste types instead when the clipboard could not
+	// be saved for restoring or the app did not ask for the text.
 	Method Method
 	// Display is the X display ("" = $DISPLAY).
 	Display string
