@@ -14,6 +14,7 @@ pkgs=(
   pulseaudio pulseaudio-utils                            # tests: a null sink + monitor for microphone capture
   xterm at-spi2-core                                     # tests: dictation into a terminal; the password-field check (build/dictationtest.sh)
   postgresql                                             # tests: the backup server's PostgreSQL store
+  libreoffice-writer-nogui                               # tests: the DOCX export opens in LibreOffice (internal/export)
   gcc-mingw-w64-x86-64-posix                             # tests: type-check the Windows build (build/crosscheck.sh)
 )
 if ! command -v dpkg-query >/dev/null; then

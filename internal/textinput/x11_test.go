@@ -15,21 +15,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 )
 
-// need returns the path of tool; under CI=true a missing tool fails the test instead of skipping.
+// need returns the path of tool; under CI a missing tool fails the test instead of skipping it.
 func need(t *testing.T, tool string) string {
 	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s missing (build/deps.sh installs it)", tool)
-		}
-		t.Skipf("%s missing", tool)
-	}
-	return p
+	return testgate.Tool(t, tool)
 }
 
 // xvfb starts a private X server for the test and points DISPLAY at it.
