@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -71,7 +72,8 @@ func runDesktop(args []string) error {
 		Version:    cli.Version,
 		Backend:    os.Getenv("HUSHSCRIBE_BACKEND"),
 		Clipboard:  rt.SetClipboard,
-		TextInput:  textinput.New, // dictation into other apps (Settings > Dictation)
+		TextInput:  textinput.New,  // dictation into other apps (Settings > Dictation)
+		Logger:     slog.Default(), // the same log as log.Printf
 	}
 	// Quick recording needs a microphone backend; without one the window runs without it.
 	if mic, err := capture.NewMalgo(capture.MalgoConfig{}); err != nil {

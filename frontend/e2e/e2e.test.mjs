@@ -56,7 +56,9 @@ const corpus = corpusDir();
 async function startServer() {
   const bin = devBinary();
   home = path.join(tmp, "home");
-  const env = { ...process.env };
+  // Mesa's lavapipe (Vulkan on the CPU) is a device ggml-vulkan skips unless asked for: it makes the
+  // Vulkan device the device picker test uses. Every other test runs on the CPU (set in before()).
+  const env = { GGML_VK_VISIBLE_DEVICES: "0", ...process.env };
   // The dev server finds whisper.cpp's libraries through the rpath build/whisper.sh set up.
   // -mic: a pretend microphone that hears jfk.flac (11 s) in real time, then silence.
   server = spawn(bin, ["-testmodel", "-backupserver", "-mic", path.join(corpus, "jfk.flac"), "-home", home, "-dist", path.join(repo, "frontend", "dist")], {
@@ -168,6 +170,8 @@ before(async () => {
     pageLog.push(`${m.type()}: ${m.text()}`);
     if (pageLog.length > 200) pageLog.shift();
   });
+  // "auto" would pick lavapipe, ~90x slower than the CPU backend: the other tests use the CPU.
+  await call("SaveSettings", { ...(await call("GetSettings")), device: "cpu" });
   await page.goto(url);
   await page.waitForFunction(() => window.__hushscribeEventsReady === true);
   // The page's ready signal (what build/screenshot.sh waits for in the desktop window).
@@ -513,5 +517,34 @@ describe("desktop page against the real backend", () => {
     await call("BackupSignOut");
     await until(async () => (await call("GetSettings")).cloudBackup === false && !(await call("BackupStatus")).enabled);
     await page.locator(tid("backup-status")).waitFor({ state: "detached" });
+  });
+
+  test("compute device: the picker lists lavapipe (Vulkan) and the CPU; a job on each records its device", async () => {
+    await page.locator(tid("nav-settings")).click();
+    const picker = page.locator(tid("device-picker"));
+    await picker.waitFor();
+    await until(async () => (await picker.locator("option").count()) >= 3);
+    const options = await picker.locator("option").evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+    const vk = options.find((o) => /^Vulkan\d+$/.test(o.value));
+    assert.ok(vk && /llvmpipe/.test(vk.text), `no lavapipe device among ${JSON.stringify(options)}`);
+    assert.ok(options.some((o) => o.value === "cpu") && options.some((o) => o.value === "auto"), JSON.stringify(options));
+    const devs = await call("ComputeDevices");
+    assert.equal(devs.auto, vk.value, "auto must pick the working GPU");
+    for (const [device, name] of [[vk.value, "device-vulkan.flac"], ["cpu", "device-cpu.flac"]]) {
+      await picker.selectOption(device);
+      await until(async () => (await call("GetSettings")).device === device);
+      // A short clip: lavapipe runs whisper ~90x slower than the CPU backend.
+      const file = path.join(tmp, name);
+      fs.copyFileSync(path.join(corpus, "librispeech_a.flac"), file);
+      await page.locator(tid("nav-transcribe")).click();
+      await dropAndQueue(file);
+      const job = await waitJob(name, 400_000);
+      const want = device === "cpu" ? "CPU" : device;
+      assert.equal(job.device, want, JSON.stringify(job));
+      assert.equal(job.deviceNote, "", `unexpected fallback: ${job.deviceNote}`);
+      assert.ok(job.speed > 0, `no speed recorded: ${JSON.stringify(job)}`);
+      await page.locator(`${tid("job-device")}[data-device="${want}"]`).first().waitFor();
+      await page.locator(tid("nav-settings")).click();
+    }
   });
 });

@@ -39,6 +39,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	models := modelFlags{}
 	var keysFile, modelsDir string
 	var gpu bool
+	var device string
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
@@ -64,7 +65,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.DurationVar(&cfg.JobRetention, "retention", 15*time.Minute, "how long finished jobs and kept results live")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long running jobs may finish at shutdown")
 	fs.StringVar(&cfg.InstanceID, "instance-id", "", "embedded in job IDs so a load balancer can route polls")
-	fs.BoolVar(&gpu, "gpu", true, "use the GPU backend this build has (CUDA, Metal, Vulkan)")
+	fs.BoolVar(&gpu, "gpu", true, "use a GPU when there is one (-gpu=false: the CPU, same as -device cpu)")
+	fs.StringVar(&device, "device", "auto", "compute device: auto (the best GPU, else the CPU), cpu, or a name from `hushscribe devices`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -73,6 +75,12 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	if fs.NArg() > 0 {
 		return usageErr("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if err := checkDevice("serve", device); err != nil {
+		return err
+	}
+	if !gpu {
+		device = engine.DeviceCPUName
 	}
 	if keysFile != "" {
 		h, err := server.LoadKeyHashes(keysFile)
@@ -104,14 +112,14 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	threads := max(1, runtime.NumCPU()/max(1, cfg.Workers))
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	srv, err := server.New(cfg, server.Deps{
-		Open:   server.EngineOpener(engine.Config{Threads: threads, UseGPU: gpu}),
+		Open:   server.EngineOpener(engine.Config{Threads: threads, Device: device}),
 		Decode: server.AudioDecoder(audio.Options{MaxDuration: cfg.MaxAudioDuration}),
 		Logger: logger,
 	})
 	if err != nil {
 		return usageErr("serve: %v", err)
 	}
-	logger.Info("serving", "addr", cfg.Addr, "models", len(models), "workers", cfg.Workers, "tls", cfg.TLSCertFile != "")
+	logger.Info("serving", "addr", cfg.Addr, "models", len(models), "workers", cfg.Workers, "tls", cfg.TLSCertFile != "", "device", device)
 	if err := srv.ListenAndServe(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("serve: %w", err)
 	}

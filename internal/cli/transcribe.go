@@ -24,10 +24,10 @@ import (
 )
 
 type transcribeFlags struct {
-	model, language, prompt, format, outDir, progress, modelsDir string
-	passwordFile                                                 string
-	translate, wordTS, splitChannels, noFallback, timestamps     bool
-	threads, beam, maxLen                                        int
+	model, language, prompt, format, outDir, progress, modelsDir, device string
+	passwordFile                                                         string
+	translate, wordTS, splitChannels, noFallback, timestamps             bool
+	threads, beam, maxLen                                                int
 }
 
 func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []string, error) {
@@ -55,6 +55,7 @@ func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []strin
 	fs.StringVar(&f.passwordFile, "password-file", "", "encrypt each result under the password in this file (first line): a password envelope named <name>.<ext>"+sealedfile.Ext+", see docs/FORMAT.md")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always, never")
 	fs.StringVar(&f.modelsDir, "models-dir", "", "folder of installed models (default: <data>/models)")
+	fs.StringVar(&f.device, "device", "auto", "compute device: auto (the best GPU, else the CPU), cpu, or a name from `hushscribe devices`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil, nil
@@ -92,6 +93,10 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		return usageErr("transcribe: refusing to write DOCX to a terminal; use -o DIR or redirect stdout")
 	}
 
+	if err := checkDevice("transcribe", f.device); err != nil {
+		return err
+	}
+
 	var password []byte
 	if f.passwordFile != "" {
 		if password, err = readPassword(f.passwordFile); err != nil {
@@ -108,11 +113,14 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 	if threads == 0 {
 		threads = min(runtime.NumCPU(), 8)
 	}
-	eng, err := engine.Open(modelPath, engine.Config{Threads: threads, UseGPU: true})
+	eng, err := engine.Open(modelPath, engine.Config{Threads: threads, Device: f.device})
 	if err != nil {
 		return withCode(ExitNoModel, fmt.Errorf("load model %s: %w", modelPath, err))
 	}
 	defer eng.Close()
+	if fb := eng.Info().Fallback; fb != "" {
+		fmt.Fprintf(env.Stderr, "hushscribe: warning: %s\n", fb) // never a silent CPU run
+	}
 
 	showProgress := f.progress == "always" || f.progress == "auto" && isTerminal(env.Stderr)
 	opt := engine.Options{

@@ -406,11 +406,12 @@ func (d *Dictator) finish(out *Outcome) {
 	if out == nil {
 		out = &Outcome{}
 	}
-	d.setState(func(st *State) { st.Last, st.Notice = out, "" })
+	// The notification goes first, so that whoever sees the outcome in the state sees it sent.
 	if out.Err != nil && d.cfg.Notifier != nil && !out.Cancelled {
 		title, body := Message(out)
 		d.cfg.Notifier.Notify(d.base, title, body) // best effort
 	}
+	d.setState(func(st *State) { st.Last, st.Notice = out, "" })
 }
 
 func (d *Dictator) do(s Step, e event) {

@@ -83,6 +83,12 @@ type fakeNotifier struct {
 	msgs []string
 }
 
+func (n *fakeNotifier) all() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.msgs...)
+}
+
 func (n *fakeNotifier) Notify(ctx context.Context, title, body string) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -275,8 +281,8 @@ func TestCancelDiscards(t *testing.T) {
 	if !s.Closed() {
 		t.Error("the microphone is still open after cancel")
 	}
-	if len(h.notes.msgs) != 0 {
-		t.Errorf("a cancel notified: %q", h.notes.msgs)
+	if len(h.notes.all()) != 0 {
+		t.Errorf("a cancel notified: %q", h.notes.all())
 	}
 	// The next dictation works.
 	h.d.Press()
@@ -353,8 +359,8 @@ func TestTooShort(t *testing.T) {
 	if !errors.Is(o.Err, dictation.ErrNothingRecorded) || h.eng.calls() != 0 {
 		t.Fatalf("outcome %+v, engine calls %d", o, h.eng.calls())
 	}
-	if len(h.notes.msgs) != 1 || !strings.Contains(h.notes.msgs[0], "too short") {
-		t.Errorf("notifications %q", h.notes.msgs)
+	if len(h.notes.all()) != 1 || !strings.Contains(h.notes.all()[0], "too short") {
+		t.Errorf("notifications %q", h.notes.all())
 	}
 }
 
@@ -385,8 +391,8 @@ func TestPasswordFieldNotTyped(t *testing.T) {
 	if len(h.ins.Texts()) != 0 || len(h.clip) != 0 {
 		t.Errorf("typed %q or copied %q into/for a password field", h.ins.Texts(), h.clip)
 	}
-	if len(h.notes.msgs) != 1 || strings.Contains(h.notes.msgs[0], "country") || !strings.Contains(h.notes.msgs[0], "password") {
-		t.Errorf("notification %q", h.notes.msgs)
+	if len(h.notes.all()) != 1 || strings.Contains(h.notes.all()[0], "country") || !strings.Contains(h.notes.all()[0], "password") {
+		t.Errorf("notification %q", h.notes.all())
 	}
 }
 
@@ -417,8 +423,8 @@ func TestFocusMovedGoesToClipboard(t *testing.T) {
 	if len(h.clip) != 1 || h.clip[0] != said {
 		t.Errorf("clipboard %q", h.clip)
 	}
-	if len(h.notes.msgs) != 1 || !strings.Contains(h.notes.msgs[0], "focus moved") || strings.Contains(h.notes.msgs[0], "country") {
-		t.Errorf("notification %q", h.notes.msgs)
+	if len(h.notes.all()) != 1 || !strings.Contains(h.notes.all()[0], "focus moved") || strings.Contains(h.notes.all()[0], "country") {
+		t.Errorf("notification %q", h.notes.all())
 	}
 }
 
@@ -481,9 +487,9 @@ func TestInsertFailsGoesToClipboard(t *testing.T) {
 			t.Errorf("clipboard %q", h.clip)
 		}
 		reason := strings.TrimPrefix(cause.Error(), "textinput: ")
-		if len(h.notes.msgs) != 1 || !strings.Contains(h.notes.msgs[0], "clipboard") ||
-			!strings.Contains(h.notes.msgs[0], reason) || strings.Contains(h.notes.msgs[0], "country") {
-			t.Errorf("notification %q, want the reason %q and no text", h.notes.msgs, reason)
+		if len(h.notes.all()) != 1 || !strings.Contains(h.notes.all()[0], "clipboard") ||
+			!strings.Contains(h.notes.all()[0], reason) || strings.Contains(h.notes.all()[0], "country") {
+			t.Errorf("notification %q, want the reason %q and no text", h.notes.all(), reason)
 		}
 	}
 }

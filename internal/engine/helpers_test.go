@@ -86,6 +86,15 @@ func testEngine(t testing.TB, s testmodel.Shape) *Engine {
 }
 
 func TestMain(m *testing.M) {
+	// Make Mesa's lavapipe (Vulkan on the CPU) a ggml device for the Vulkan tests (vulkan_test.go);
+	// the other tests load their models on the CPU.
+	if os.Getenv("GGML_VK_VISIBLE_DEVICES") == "" {
+		os.Setenv("GGML_VK_VISIBLE_DEVICES", "0")
+	}
+	if os.Getenv(childEnv) != "" {
+		child()
+		os.Exit(0)
+	}
 	code := m.Run()
 	engines.Range(func(_, v any) bool { v.(*Engine).Close(); return true })
 	os.Exit(code)

@@ -6,6 +6,7 @@ import {
   on,
   onFileDrop,
   setTitle,
+  type DeviceFallback,
   type Job,
   type JobOptions,
   type Model,
@@ -75,6 +76,8 @@ class AppState {
       on(Events.dataDeleted, () => void this.afterWipe()),
       on<QuickRecordState>(Events.quickRecord, (q) => this.quickChanged(q)),
       on<string>(Events.showTranscript, (id) => id && this.openTranscript(id)),
+      // A chosen GPU could not be used: say why, once per loaded model (the job also records it).
+      on<DeviceFallback>(Events.deviceFallback, (f) => this.toast("error", `Transcribing on the CPU: ${f.reason}`, 12000)),
       onFileDrop((paths) => void this.addFiles(paths)),
     );
     await Promise.all([

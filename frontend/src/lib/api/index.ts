@@ -27,6 +27,8 @@ export type InputDevice = app.InputDevice;
 export type InputLevel = app.InputLevel;
 export type DictationSettings = app.DictationSettings;
 export type DictationState = app.DictationState;
+export type ComputeDevices = app.ComputeDevices;
+export type DeviceFallback = app.DeviceFallback;
 export type Transcript = transcript.Transcript;
 export type Segment = transcript.Segment;
 export type Speaker = transcript.Speaker;
@@ -106,6 +108,7 @@ export const api = {
   settings: wrap(() => App.GetSettings()),
   saveSettings: wrap((s: Settings) => App.SaveSettings(s)),
   systemInfo: wrap(() => App.SystemInfo()),
+  computeDevices: wrap(() => App.ComputeDevices()),
   deleteAllData: wrap((confirm: string) => App.DeleteAllData(confirm)),
   deleteAllDataAndBackup: wrap((confirm: string, backupPassword: string) => App.DeleteAllDataAndBackup(confirm, backupPassword)),
 
@@ -147,6 +150,7 @@ export const Events = {
   system: "system",
   filesRequested: "files:requested",
   dictation: "dictation",
+  deviceFallback: "device:fallback",
 } as const;
 
 /** on subscribes to a Go event and returns the unsubscribe function. */
