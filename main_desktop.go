@@ -32,6 +32,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/capture"
 	"github.com/hushscribe/hushscribe/internal/cli"
 	"github.com/hushscribe/hushscribe/internal/paths"
+	"github.com/hushscribe/hushscribe/internal/textinput"
 	"github.com/hushscribe/hushscribe/internal/tray"
 )
 
@@ -73,6 +74,7 @@ func runDesktop(args []string) error {
 		Version:    cli.Version,
 		Backend:    os.Getenv("HUSHSCRIBE_BACKEND"),
 		Clipboard:  rt.SetClipboard,
+		TextInput:  textinput.New,  // dictation into other apps (Settings > Dictation)
 		Logger:     slog.Default(), // the same log as log.Printf
 	}
 	// Quick recording needs a microphone backend; without one the window runs without it.
@@ -104,7 +106,7 @@ func runDesktop(args []string) error {
 	startup := func(ctx context.Context) {
 		a.Startup(ctx)
 		wctx.Store(&ctx)
-		go func() { trayDone <- startTray(ctx, a, b.QuickRecord, vault) }()
+		go func() { trayDone <- startTray(ctx, a, b.QuickRecord, b.Dictation, vault) }()
 		queueFiles(a, "", files)
 	}
 	// A second launch (e.g. "Open with Hushscribe" on more files) hands its files to this window

@@ -37,6 +37,7 @@ const (
 	EventQuickRecord    = "quickrecord"     // payload QuickRecordState: quick recording state and input level
 	EventShowTranscript = "transcript:show" // payload string: the transcript id the window should open
 	EventSystem         = "system"          // payload SystemInfo: it changed (e.g. the hotkey was registered)
+	EventDictation      = "dictation"       // payload DictationState: dictation phase, level and problems
 )
 
 // Unbound names the exported methods of App that are not for the page: the Wails lifecycle hooks.
@@ -44,7 +45,7 @@ const (
 var Unbound = []string{"Startup", "Shutdown"}
 
 // EventPayloads are values of the types sent as event payloads, for the page's type declarations.
-var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}, BackupStatus{}, QuickRecordState{}, SystemInfo{}, DeviceFallback{}}
+var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}, BackupStatus{}, QuickRecordState{}, SystemInfo{}, DeviceFallback{}, DictationState{}}
 
 // Deps are the App's collaborators. Library, Runtime and Settings are required; a nil Engines,
 // Decoder, Models, Exporter, Wiper or Backup makes the methods that need it fail with ErrUnavailable.
@@ -62,7 +63,9 @@ type Deps struct {
 	Runtime      Runtime
 	// QuickRecord is the microphone quick recording; nil hides it (QuickRecordStatus().Available).
 	QuickRecord QuickRecorder
-	Settings    *SettingsFile
+	// Dictation is push-to-talk dictation into other apps; nil hides it.
+	Dictation Dictation
+	Settings  *SettingsFile
 
 	// Sources remembers where each transcript's original recording lives, for playback. Nil keeps
 	// them in memory only.
@@ -165,6 +168,9 @@ func (a *App) Startup(ctx context.Context) {
 			defer a.wg.Done()
 			a.worker(a.ctx)
 		}()
+	}
+	if a.d.Dictation != nil {
+		a.d.Dictation.Listen(func(s DictationState) { a.emit(EventDictation, s) })
 	}
 	if a.d.QuickRecord != nil {
 		a.d.QuickRecord.Listen(a.quickRecordChanged)

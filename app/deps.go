@@ -157,6 +157,7 @@ type TranscribeOptions struct {
 	Translate bool
 	Threads   int // 0 = all cores
 	Progress  func(percent int)
+	Prompt    string // vocabulary and style (dictation's custom vocabulary)
 }
 
 // Decoder turns a media file into 16 kHz samples in memory (internal/audio).

@@ -45,6 +45,9 @@ type Settings struct {
 	// costs CPU or GPU time while recording).
 	QuickPreview bool `json:"quickPreview"`
 
+	// Dictation: the push-to-talk shortcut types the text into the focused app (app/dictation.go).
+	Dictation DictationSettings `json:"dictation"`
+
 	// Network: everything that could leave the machine, off by default.
 	CloudBackup bool `json:"cloudBackup"`
 
@@ -67,6 +70,7 @@ func DefaultSettings() Settings {
 		QuickCopy:     true,
 		QuickSave:     true,
 		QuickPreview:  true,
+		Dictation:     DefaultDictationSettings(),
 	}
 }
 
@@ -95,7 +99,7 @@ func (s Settings) validate() error {
 	if s.Language == "" || len(s.Language) > 8 || strings.ContainsAny(s.Language, " /\\") {
 		return fmt.Errorf("%w: language %q", ErrInvalid, s.Language)
 	}
-	return nil
+	return s.Dictation.validate()
 }
 
 // SettingsFile keeps Settings in a JSON file, written atomically. Keys it does not know (written by
@@ -163,6 +167,9 @@ func (f *SettingsFile) load() (Settings, map[string]json.RawMessage, error) {
 		}
 		if len(s.InputDevice) > 1024 {
 			s.InputDevice = ""
+		}
+		if s.Dictation.validate() != nil {
+			s.Dictation = def.Dictation
 		}
 	}
 	return s, raw, nil
@@ -244,9 +251,17 @@ func (a *App) GetSettings() (Settings, error) {
 
 // SaveSettings validates and stores s and returns what was stored.
 func (a *App) SaveSettings(s Settings) (Settings, error) {
+	if d := a.d.Dictation; d != nil {
+		if err := d.CheckShortcut(s.Dictation.Shortcut); err != nil {
+			return Settings{}, fmt.Errorf("save settings: %w: dictation shortcut: %v", ErrInvalid, err)
+		}
+	}
 	if err := a.d.Settings.Save(s); err != nil {
 		return Settings{}, fmt.Errorf("save settings: %w", err)
 	}
 	a.emit(EventSettings, s)
+	if d := a.d.Dictation; d != nil {
+		d.Apply() // a new shortcut or insert method; problems show in DictationStatus
+	}
 	return s, nil
 }

@@ -211,6 +211,7 @@ func (t transcriber) Close() error { return t.e.Close() }
 func (t transcriber) Transcribe(ctx context.Context, samples []float32, opt app.TranscribeOptions) (*transcript.Transcript, error) {
 	out, err := t.e.Transcribe(ctx, samples, engine.Options{
 		Language: opt.Language, Translate: opt.Translate, Threads: opt.Threads, Progress: opt.Progress,
+		Prompt: opt.Prompt,
 	})
 	switch {
 	case err == nil:

@@ -20,6 +20,7 @@ import (
 
 	"github.com/hushscribe/hushscribe/app"
 	"github.com/hushscribe/hushscribe/internal/capture"
+	"github.com/hushscribe/hushscribe/internal/dictation"
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/modelmgr"
 	"github.com/hushscribe/hushscribe/internal/paths"
@@ -56,6 +57,10 @@ type Config struct {
 	Clipboard func(text string) error
 	// Notifier tells the user a quick recording is done; nil shows no notification.
 	Notifier quickrecord.Notifier
+	// TextInput opens the inserter that types dictations into other apps (textinput.New); nil
+	// leaves dictation out (it also needs Capture). Hotkeys registers its keys (nil = the tray's).
+	TextInput TextInput
+	Hotkeys   dictation.Hotkeys
 
 	// idleTick is how often the idle lock checks the library (0 = defaultIdleTick); tests lower it.
 	idleTick time.Duration
@@ -75,7 +80,10 @@ type Backend struct {
 	Deps app.Deps
 	// QuickRecord is the quick recording (also Deps.QuickRecord); nil without Config.Capture.
 	QuickRecord *QuickRecord
-	lib         *library
+	// Dictation is push-to-talk dictation (also Deps.Dictation); nil without Config.Capture and
+	// Config.TextInput. Call its Start once the desktop's main loop runs.
+	Dictation *Dictation
+	lib       *library
 }
 
 // Open opens the library and the model manager under cfg.Dirs and returns the app's Deps.
@@ -137,14 +145,31 @@ func Open(cfg Config) (*Backend, error) {
 		// The idle lock, like App.Lock, drops the last quick recording's text from memory.
 		lib.setOnLock(q.ForgetLast)
 	}
+	if cfg.Capture != nil && cfg.TextInput != nil {
+		d, err := newDictation(dictationConfig{
+			Backend: cfg.Capture, Settings: b.Deps.Settings, Models: b.Deps.Models, Engines: b.Deps.Engines,
+			Saver: lib, Clipboard: cfg.Clipboard, Notifier: cfg.Notifier, TextInput: cfg.TextInput, Hotkeys: cfg.Hotkeys,
+		})
+		if err != nil {
+			if b.QuickRecord != nil {
+				b.QuickRecord.close()
+			}
+			lib.close()
+			return nil, err
+		}
+		b.Dictation, b.Deps.Dictation = d, d
+	}
 	return b, nil
 }
 
 // Close stops the quick recording and closes the library.
 func (b *Backend) Close() error {
 	var err error
+	if b.Dictation != nil {
+		err = b.Dictation.close()
+	}
 	if b.QuickRecord != nil {
-		err = b.QuickRecord.close()
+		err = errors.Join(err, b.QuickRecord.close())
 	}
 	return errors.Join(err, b.lib.close())
 }

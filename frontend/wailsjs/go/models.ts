@@ -76,6 +76,28 @@ export namespace app {
 	    reason: string;
 	}
 	
+	export interface DictationSettings {
+	    mode: string;
+	    shortcut: string;
+	    method: string;
+	    trailing: string;
+	    language: string;
+	    model: string;
+	    prompt: string;
+	    save: boolean;
+	}
+	
+	export interface DictationState {
+	    available: boolean;
+	    phase: string;
+	    elapsed: number;
+	    level: app.InputLevel;
+	    shortcut: string;
+	    tool: string;
+	    problem: string;
+	    last: string;
+	}
+	
 	export interface Entry {
 	    id: string;
 	    title: string;
@@ -245,6 +267,7 @@ export namespace app {
 	    quickCopy: boolean;
 	    quickSave: boolean;
 	    quickPreview: boolean;
+	    dictation: app.DictationSettings;
 	    cloudBackup: boolean;
 	    uiLanguage: string;
 	}

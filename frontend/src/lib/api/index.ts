@@ -25,6 +25,8 @@ export type QuickRecordState = app.QuickRecordState;
 export type QuickRecordResult = app.QuickRecordResult;
 export type InputDevice = app.InputDevice;
 export type InputLevel = app.InputLevel;
+export type DictationSettings = app.DictationSettings;
+export type DictationState = app.DictationState;
 export type ComputeDevices = app.ComputeDevices;
 export type DeviceFallback = app.DeviceFallback;
 export type Transcript = transcript.Transcript;
@@ -119,6 +121,9 @@ export const api = {
   quickRecordStop: wrap(() => App.QuickRecordStop()),
   inputDevices: wrap(() => App.ListInputDevices()),
 
+  // Dictation into other apps (push-to-talk shortcut; settings in Settings.dictation)
+  dictationStatus: wrap(() => App.DictationStatus()),
+
   // Cloud backup (opt-in)
   backupStatus: wrap(() => App.BackupStatus()),
   backupSignUp: wrap((a: BackupAccount) => App.BackupSignUp(a)),
@@ -147,6 +152,7 @@ export const Events = {
   showTranscript: "transcript:show",
   system: "system",
   filesRequested: "files:requested",
+  dictation: "dictation",
   deviceFallback: "device:fallback",
 } as const;
 

@@ -39,6 +39,8 @@ export function DeleteModel(arg1:string):Promise<void>;
 
 export function DeleteTranscript(arg1:string):Promise<void>;
 
+export function DictationStatus():Promise<app.DictationState>;
+
 export function DownloadModel(arg1:string):Promise<void>;
 
 export function ExportFormats():Promise<Array<app.Format>>;

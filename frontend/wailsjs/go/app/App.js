@@ -74,6 +74,10 @@ export function DeleteTranscript(arg1) {
   return window['go']['app']['App']['DeleteTranscript'](arg1);
 }
 
+export function DictationStatus() {
+  return window['go']['app']['App']['DictationStatus']();
+}
+
 export function DownloadModel(arg1) {
   return window['go']['app']['App']['DownloadModel'](arg1);
 }
