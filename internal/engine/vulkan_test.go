@@ -99,12 +99,17 @@ func TestVulkanParity(t *testing.T) {
 	wav, samples := decodeWAV(t, "librispeech_a.flac") // ~4 s
 	base := filepath.Join(t.TempDir(), "out")
 	args := cliFlags(model, wav, "en", base)
-	for i, a := range args {
-		if a == "-ng" { // whisper-cli on the same GPU device instead of the CPU
-			args = append(args[:i:i], append([]string{"-dev", strconv.Itoa(vk.gpuIndex)}, args[i+1:]...)...)
-			break
+	var cliArgs []string
+	for _, a := range args {
+		switch a {
+		case "-ng": // whisper-cli on the same GPU device instead of the CPU
+			cliArgs = append(cliArgs, "-dev", strconv.Itoa(vk.gpuIndex))
+		case "-np": // keep whisper.cpp's log, which names the device it used
+		default:
+			cliArgs = append(cliArgs, a)
 		}
 	}
+	args = cliArgs
 	cmd := exec.Command(os.Getenv("WHISPER_CLI"), args...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
