@@ -125,7 +125,9 @@ func runDesktop(args []string) error {
 		a.Shutdown(ctx)
 	}
 	return wails.Run(&options.App{
-		Title:     "Hushscribe",
+		// The page renames the window to "Hushscribe" once it has mounted: that is the ready
+		// signal build/screenshot.sh and build/dndtest.sh wait for (an error page never sends it).
+		Title:     "Hushscribe (starting)",
 		Width:     1200,
 		Height:    800,
 		MinWidth:  860,

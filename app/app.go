@@ -55,9 +55,11 @@ type Deps struct {
 	Engines  Engines
 	Decoder  Decoder
 	Exporter Exporter
-	Wiper    Wiper
-	Backup   Backup
-	Runtime  Runtime
+	// ExportSealer password-protects exported files; nil makes ExportToFileProtected unavailable.
+	ExportSealer ExportSealer
+	Wiper        Wiper
+	Backup       Backup
+	Runtime      Runtime
 	// QuickRecord is the microphone quick recording; nil hides it (QuickRecordStatus().Available).
 	QuickRecord QuickRecorder
 	Settings    *SettingsFile

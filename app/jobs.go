@@ -472,6 +472,12 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 		return "", ErrNoModel
 	}
 	channels, err := a.d.Decoder.DecodeFile(ctx, j.Path, j.Options.SpeakerPerChannel)
+	// The audio exists only in this job's memory: zero it whatever happens, so no copy outlives the job.
+	defer func() {
+		for _, c := range channels {
+			clear(c)
+		}
+	}()
 	if err != nil {
 		return "", fmt.Errorf("decode %s: %w", j.Name, err)
 	}
@@ -502,7 +508,9 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 		t, err = transcribeChannels(ctx, eng, channels, opt, p)
 	} else {
 		opt.Progress = func(pc int) { p.set("transcribing", pctLoaded+pc*(pctSpoken-pctLoaded)/100) }
-		t, err = eng.Transcribe(ctx, mono(channels), opt)
+		m := mono(channels) // a new buffer when there are several channels
+		defer clear(m)
+		t, err = eng.Transcribe(ctx, m, opt)
 	}
 	if err != nil {
 		if ctx.Err() != nil {

@@ -13,6 +13,7 @@ pkgs=(
   dbus-x11 gnome-keyring libsecret-tools                 # tests: a real Secret Service for go-keyring
   pulseaudio pulseaudio-utils                            # tests: a null sink + monitor for microphone capture
   postgresql                                             # tests: the backup server's PostgreSQL store
+  libreoffice-writer-nogui                               # tests: the DOCX export opens in LibreOffice (internal/export)
   gcc-mingw-w64-x86-64-posix                             # tests: type-check the Windows build (build/crosscheck.sh)
   libvulkan-dev glslc glslang-tools spirv-headers patch  # the Vulkan backend module (build/whisper.sh)
   mesa-vulkan-drivers vulkan-tools                       # tests: Vulkan on the CPU (lavapipe), vulkaninfo

@@ -43,6 +43,10 @@ type Env struct {
 	Getenv  func(string) string
 	Desktop func(args []string) error // starts the desktop app; nil in headless tests
 	Devices DeviceLister              // compute devices; nil = devices.System{} (ggml's)
+
+	// observeAudio, when set (by tests only), is shown every file's decoded samples right after
+	// decoding, so a test can check that they are zeroed once the file is transcribed.
+	observeAudio func(channels [][]float32)
 }
 
 // exitError carries an exit code through the error chain.

@@ -225,10 +225,16 @@ func (e *Engine) Transcribe(ctx context.Context, samples []float32, opt Options)
 	if err != nil {
 		return nil, err
 	}
+	return toTranscript(res, time.Duration(len(samples))*time.Second/SampleRate, e.info.Name, opt.WordTimestamps), nil
+}
+
+// toTranscript turns whisper.cpp's raw output into a transcript, dropping segments whose text is
+// empty after trimming.
+func toTranscript(res *result, duration time.Duration, model string, wordTimes bool) *transcript.Transcript {
 	t := &transcript.Transcript{
-		Duration: time.Duration(len(samples)) * time.Second / SampleRate,
+		Duration: duration,
 		Language: res.language,
-		Model:    e.info.Name,
+		Model:    model,
 		Segments: []transcript.Segment{},
 	}
 	for _, s := range res.segments {
@@ -237,12 +243,12 @@ func (e *Engine) Transcribe(ctx context.Context, samples []float32, opt Options)
 			continue
 		}
 		seg := transcript.Segment{Start: centis(s.t0), End: centis(s.t1), Text: text}
-		if opt.WordTimestamps {
+		if wordTimes {
 			seg.Words = words(s)
 		}
 		t.Segments = append(t.Segments, seg)
 	}
-	return t, nil
+	return t
 }
 
 func centis(t int64) time.Duration { return time.Duration(t) * 10 * time.Millisecond }

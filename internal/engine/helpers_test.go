@@ -11,6 +11,7 @@ import (
 
 	"github.com/hushscribe/hushscribe/internal/testcorpus"
 
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/testmodel"
 )
 
@@ -22,7 +23,7 @@ func decodeWAV(t testing.TB, name string) (string, []float32) {
 	t.Helper()
 	ff, err := exec.LookPath("ffmpeg")
 	if err != nil {
-		t.Skip("ffmpeg not installed")
+		testgate.Missing(t, "ffmpeg not installed")
 	}
 	out := filepath.Join(t.TempDir(), name+".wav")
 	cmd := exec.Command(ff, "-nostdin", "-loglevel", "error", "-i", filepath.Join(corpusDir(t), name),

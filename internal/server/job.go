@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -128,10 +129,23 @@ func (s *Server) run(j *job) {
 	j.mu.Unlock()
 
 	samples, err := s.deps.Decode(j.ctx, bytes.NewReader(data), j.params.fileName)
+	// The upload and the samples exist only in this job's memory: zero both, so that no copy of the
+	// audio outlives the job.
+	// Both are zeroed before the client hears back.
+	clear(data)
 	data = nil
+	if err != nil || j.ctx.Err() != nil {
+		clear(samples)
+	}
 	switch {
 	case j.ctx.Err() != nil:
 		s.finish(j, nil, causeError(j.ctx))
+		return
+	case errors.Is(err, ErrAudioTooLong):
+		s.finish(j, nil, audioTooLong(err))
+		return
+	case err == nil && time.Duration(len(samples))*time.Second/SampleRate > s.cfg.MaxAudioDuration+time.Second:
+		s.finish(j, nil, audioTooLong(fmt.Errorf("more than %v", s.cfg.MaxAudioDuration)))
 		return
 	case errors.Is(err, ErrUnavailable):
 		s.log.Error("decode", "err", err)
@@ -161,6 +175,7 @@ func (s *Server) run(j *job) {
 	}
 	start := time.Now()
 	t, err := p.model.tr.Transcribe(j.ctx, samples, opt)
+	clear(samples) // the engine is done with them
 	s.metrics.observeTranscription(time.Since(start), audio, err == nil)
 	switch {
 	case j.ctx.Err() != nil:

@@ -5,6 +5,7 @@ import {
   Events,
   on,
   onFileDrop,
+  setTitle,
   type DeviceFallback,
   type Job,
   type JobOptions,
@@ -88,6 +89,11 @@ class AppState {
       this.loadQuick(),
     ]);
     this.ready = true;
+    // The ready signal: the native window starts titled "Hushscribe (starting)" and gets its name
+    // only from a mounted page; build/screenshot.sh and build/dndtest.sh wait for that title, so an
+    // error page or a page that never mounts fails them. The e2e tests check the data attribute.
+    setTitle("Hushscribe");
+    document.documentElement.dataset.ready = "true";
   }
 
   destroy(): void {
