@@ -118,11 +118,7 @@ func loadBackends(dirs []string) (Backends, error) {
 	loaded.Lock()
 	defer loaded.Unlock()
 	if !loaded.done {
-<<<<<<< HEAD
-		C.hs_quiet_logs() // ggml's loader logs every module at info level
-=======
 		C.hs_quiet_logs() // before loading: ggml reports every module it loads at info level
->>>>>>> main
 		C.hs_log_ggml_aborts()
 		if len(dirs) == 0 {
 			dirs = DefaultBackendDirs()
