@@ -211,6 +211,7 @@ func (t transcriber) Close() error { return t.e.Close() }
 func (t transcriber) Transcribe(ctx context.Context, samples []float32, opt app.TranscribeOptions) (*transcript.Transcript, error) {
 	out, err := t.e.Transcribe(ctx, samples, engine.Options{
 		Language: opt.Language, Translate: opt.Translate, Threads: opt.Threads, Progress: opt.Progress,
+		Prompt: opt.Prompt,
 	})
 	switch {
 	case err == nil:
@@ -329,7 +330,7 @@ func (w *wiper) Wipe(ctx context.Context) error {
 		IncludeModels: true, Keychain: w.cfg.Keychain,
 	})
 	w.lib.mu.Lock()
-	w.lib.prefs = vaultPrefs{}
+	w.lib.prefs = defaultVaultPrefs()
 	w.lib.mu.Unlock()
 	if merr := os.MkdirAll(w.cfg.Dirs.Models, 0o700); merr != nil {
 		err = errors.Join(err, merr)

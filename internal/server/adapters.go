@@ -35,6 +35,7 @@ func (t engineTranscriber) Transcribe(ctx context.Context, samples []float32, op
 		TemperatureFallback: opt.TemperatureFallback,
 		WordTimestamps:      opt.WordTimestamps,
 		Progress:            opt.Progress,
+		Segment:             opt.Segment,
 	})
 	if errors.Is(err, engine.ErrLanguage) {
 		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)

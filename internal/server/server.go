@@ -147,6 +147,10 @@ type Options struct {
 	TemperatureFallback bool
 	WordTimestamps      bool
 	Progress            func(percent int) // 0..100; may be nil
+	// Segment, when set, receives each segment (times and text) as soon as it is decoded, in the
+	// order of the final transcript, before Transcribe returns. A Transcriber that cannot stream
+	// may ignore it: streaming clients then get every segment at the end.
+	Segment func(transcript.Segment)
 }
 
 // Transcriber turns 16 kHz mono samples into a transcript. It must be safe for concurrent use and
