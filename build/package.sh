@@ -41,7 +41,8 @@ mkdir -p "$tree/bin" "$tree/lib/hushscribe" "$tree/share/applications" "$tree/sh
 if [ ! -f frontend/dist/index.html ]; then build/frontend.sh build; fi
 # The cgo link flags point at the cached prefix for building, but the binaries look for their
 # libraries next to themselves: RPATH (not RUNPATH, so modules loaded later resolve the same way).
-cgo_ld="-L$WHISPER_PREFIX/lib -Wl,--disable-new-dtags,-rpath,\$ORIGIN/../lib/hushscribe"
+# (linkstub: the ggml-cpu name the Go bindings link against, see build/whisper.sh)
+cgo_ld="-L$WHISPER_PREFIX/lib -L$WHISPER_PREFIX/linkstub -Wl,--disable-new-dtags,-rpath,\$ORIGIN/../lib/hushscribe"
 gobuild() { # OUT TAGS PKG
   CGO_LDFLAGS="$cgo_ld" CGO_CFLAGS="$CGO_CFLAGS -g0" go build -trimpath -buildvcs=true -buildmode=pie \
     -ldflags "-s -w -buildid= -X github.com/hushscribe/hushscribe/internal/cli.Commit=$commit" \

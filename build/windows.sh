@@ -44,6 +44,8 @@ trap 'rm -rf "$work"; rm -f "$root/zz_windows_resource_amd64.syso"' EXIT
 cmake_flags=(-DCMAKE_SYSTEM_NAME=Windows -DCMAKE_SYSTEM_PROCESSOR=x86_64
   -DCMAKE_C_COMPILER=$CC_W -DCMAKE_CXX_COMPILER=$CXX_W -DCMAKE_RC_COMPILER=x86_64-w64-mingw32-windres
   -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF -DGGML_CCACHE=OFF
+  # x86-64-v3, as the Linux build's fixed level: ggml turns these off by default when cross-compiling.
+  -DGGML_SSE42=ON -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_BMI2=ON -DGGML_FMA=ON -DGGML_F16C=ON
   -DWHISPER_BUILD_TESTS=OFF -DWHISPER_BUILD_SERVER=OFF -DWHISPER_BUILD_EXAMPLES=OFF -DWHISPER_SDL2=OFF -DWHISPER_CURL=OFF
   "-DCMAKE_C_FLAGS=-include $root/build/windows/mingw-compat.h" "-DCMAKE_CXX_FLAGS=-include $root/build/windows/mingw-compat.h")
 key=$( (printf '%s\n' 1.9.1 npm-nodejs-whisper-0.3.1 "${cmake_flags[@]//$root/}"; cat build/windows/mingw-compat.h) | sha256sum | cut -c1-12)
