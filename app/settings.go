@@ -251,6 +251,15 @@ func (a *App) GetSettings() (Settings, error) {
 
 // SaveSettings validates and stores s and returns what was stored.
 func (a *App) SaveSettings(s Settings) (Settings, error) {
+	if s.Dictation == (DictationSettings{}) {
+		// A caller that knows nothing of dictation (an older page, a script) sends none: keep what
+		// is stored rather than refusing the whole save.
+		if old, err := a.GetSettings(); err == nil {
+			s.Dictation = old.Dictation
+		} else {
+			s.Dictation = DefaultDictationSettings()
+		}
+	}
 	if d := a.d.Dictation; d != nil {
 		if err := d.CheckShortcut(s.Dictation.Shortcut); err != nil {
 			return Settings{}, fmt.Errorf("save settings: %w: dictation shortcut: %v", ErrInvalid, err)
