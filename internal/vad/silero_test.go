@@ -2,9 +2,9 @@ package vad_test
 
 import (
 	"context"
-	"slices"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 

@@ -60,13 +60,13 @@ func (f Fixed) Detect([]float32) ([]Region, error) { return f, nil }
 
 // Config tunes detection. Zero fields take the defaults in parentheses.
 type Config struct {
-	Threshold  float32       // speech probability that opens a region (0.5)
+	Threshold float32 // speech probability that opens a region (0.5)
 	// NegThreshold: a region closes when the probability falls below it (Threshold - 0.15)
 	NegThreshold float32
-	MinSpeech  time.Duration // shorter regions are dropped (250 ms)
-	MinSilence time.Duration // a region closes after this much non-speech (100 ms)
-	SpeechPad  time.Duration // added on both sides of each region (30 ms)
-	Threads    int           // ONNX Runtime intra-op threads (1)
+	MinSpeech    time.Duration // shorter regions are dropped (250 ms)
+	MinSilence   time.Duration // a region closes after this much non-speech (100 ms)
+	SpeechPad    time.Duration // added on both sides of each region (30 ms)
+	Threads      int           // ONNX Runtime intra-op threads (1)
 }
 
 func (c Config) withDefaults() Config {
