@@ -18,16 +18,20 @@ import (
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/export"
 	"github.com/hushscribe/hushscribe/internal/transcript"
+	"github.com/hushscribe/hushscribe/internal/vad"
 )
 
 type transcribeFlags struct {
 	model, language, prompt, format, outDir, progress, modelsDir string
+	vad                                                          string
 	translate, wordTS, splitChannels, noFallback, timestamps     bool
+	noVAD                                                        bool
 	threads, beam, maxLen                                        int
 }
 
 func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []string, error) {
 	f := &transcribeFlags{}
+	var err error
 	fs := flag.NewFlagSet("transcribe", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -50,6 +54,8 @@ func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []strin
 	fs.StringVar(&f.outDir, "o", "", "write DIR/<name>.<ext> for each FILE instead of stdout")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always, never")
 	fs.StringVar(&f.modelsDir, "models-dir", "", "folder of installed models (default: <data>/models)")
+	fs.StringVar(&f.vad, "vad", "auto", "voice activity detection (Silero VAD): transcribe only speech; auto (when the silero-vad model and ONNX Runtime are installed), on (required), off")
+	fs.BoolVar(&f.noVAD, "no-vad", false, "transcribe everything, pauses included (same as -vad off)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil, nil
@@ -64,6 +70,9 @@ func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []strin
 	case "auto", "always", "never":
 	default:
 		return nil, nil, usageErr("transcribe: -progress must be auto, always or never")
+	}
+	if f.vad, err = parseVADMode(f.vad, f.noVAD); err != nil {
+		return nil, nil, withCode(ExitUsage, fmt.Errorf("transcribe: %w", err))
 	}
 	if f.threads < 0 || f.beam < 0 || f.maxLen < 0 {
 		return nil, nil, usageErr("transcribe: -threads, -beam-size and -max-len must not be negative")
@@ -100,6 +109,11 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		return withCode(ExitNoModel, fmt.Errorf("load model %s: %w", modelPath, err))
 	}
 	defer eng.Close()
+	speech, closeVAD, err := speechDetector(env, f.modelsDir, f.vad)
+	if err != nil {
+		return err
+	}
+	defer closeVAD()
 
 	showProgress := f.progress == "always" || f.progress == "auto" && isTerminal(env.Stderr)
 	opt := engine.Options{
@@ -124,7 +138,7 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		if showProgress {
 			bar = newProgressBar(env.Stderr, filepath.Base(file))
 		}
-		t, err := transcribeFile(ctx, eng, file, opt, f.splitChannels, modelName, bar)
+		t, err := transcribeFile(ctx, eng, speech, file, opt, f.splitChannels, modelName, bar)
 		if bar != nil {
 			bar.done(err)
 		}
@@ -184,7 +198,18 @@ func classify(err error) int {
 
 // transcribeFile decodes one file into memory, transcribes it and drops the samples. The audio exists
 // only in this function's memory: it is zeroed before returning so no copy outlives the job.
-func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt engine.Options, split bool, modelName string, bar *progressBar) (*transcript.Transcript, error) {
+//
+// With a speech detector only the speech is transcribed (vad.TranscribeSpeech): timestamps stay the
+// recording's, pauses cost no decoding time, and silence or music yields no text.
+func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector, path string, opt engine.Options, split bool, modelName string, bar *progressBar) (*transcript.Transcript, error) {
+	run := func(ctx context.Context, samples []float32, o engine.Options) (*transcript.Transcript, error) {
+		if speech == nil {
+			return eng.Transcribe(ctx, samples, o)
+		}
+		return vad.TranscribeSpeech(ctx, speech, samples, vad.JoinOptions{}, func(ctx context.Context, x []float32) (*transcript.Transcript, error) {
+			return eng.Transcribe(ctx, x, o)
+		})
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, withCode(ExitBadInput, err)
@@ -219,7 +244,7 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt en
 		for i, ch := range a.Channels[:2] {
 			o := opt
 			o.Progress = bar.sub(i, 2)
-			r, err := eng.Transcribe(ctx, ch, o)
+			r, err := run(ctx, ch, o)
 			if err != nil {
 				return nil, fmt.Errorf("transcribe channel %d: %w", i+1, err)
 			}
@@ -238,7 +263,7 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt en
 		return t, nil
 	}
 	opt.Progress = bar.sub(0, 1)
-	r, err := eng.Transcribe(ctx, a.Mono(), opt)
+	r, err := run(ctx, a.Mono(), opt)
 	if err != nil {
 		return nil, fmt.Errorf("transcribe: %w", err)
 	}

@@ -135,3 +135,21 @@ func (r *Runtime) Close() error {
 	})
 	return err
 }
+
+// LibraryEnv is the environment variable that names the ONNX Runtime library explicitly.
+const LibraryEnv = "HUSHSCRIBE_ONNXRUNTIME"
+
+// Locate finds the ONNX Runtime library where Hushscribe ships or is told to look: the file named by
+// $HUSHSCRIBE_ONNXRUNTIME (read through getenv), else beside the executable (build/setup.sh copies it
+// into bin/), else in ../lib next to it. "" when there is none.
+func Locate(getenv func(string) string) string {
+	var c []string
+	if getenv != nil {
+		c = append(c, getenv(LibraryEnv))
+	}
+	if exe, err := os.Executable(); err == nil {
+		dir := filepath.Dir(exe)
+		c = append(c, filepath.Join(dir, LibraryName()), filepath.Join(dir, "..", "lib", LibraryName()))
+	}
+	return Find(c...)
+}
