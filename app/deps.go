@@ -120,6 +120,10 @@ type Model struct {
 	Default      bool   `json:"default"`
 	Downloadable bool   `json:"downloadable"`
 	Multilingual bool   `json:"multilingual"`
+	// Kind is "" for speech-to-text (whisper) models, else what the helper model does: "vad" (finds
+	// speech), "segmentation" or "embedding" (speaker diarization). Only whisper models transcribe or
+	// can be the default.
+	Kind string `json:"kind,omitempty"`
 }
 
 // Engines opens speech engines (internal/engine).
@@ -140,6 +144,9 @@ type TranscribeOptions struct {
 	Translate bool
 	Threads   int // 0 = all cores
 	Progress  func(percent int)
+	// SpeechOnly transcribes only what voice activity detection finds to be speech (timestamps stay
+	// the recording's), where the engine has it (the silero-vad model installed); else everything.
+	SpeechOnly bool
 }
 
 // Decoder turns a media file into 16 kHz samples in memory (internal/audio).

@@ -480,7 +480,7 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	defer release()
 	p.set("transcribing", pctLoaded)
 
-	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads}
+	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads, SpeechOnly: !set.NoVAD}
 	var t *transcript.Transcript
 	if j.Options.SpeakerPerChannel && len(channels) > 1 {
 		t, err = transcribeChannels(ctx, eng, channels, opt, p)

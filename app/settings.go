@@ -21,6 +21,9 @@ type Settings struct {
 	Translate         bool             `json:"translate"`
 	Level             transcript.Level `json:"level"`
 	SpeakerPerChannel bool             `json:"speakerPerChannel"`
+	// NoVAD transcribes pauses too; by default only speech is (voice activity detection, when the
+	// silero-vad model is installed).
+	NoVAD bool `json:"noVad"`
 
 	// Engine.
 	Threads int  `json:"threads"` // 0 = all cores

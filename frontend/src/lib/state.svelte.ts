@@ -55,7 +55,7 @@ class AppState {
   private savesPending = 0;
   private unsubs: (() => void)[] = [];
 
-  installedModels = $derived(this.models.filter((m) => m.installed));
+  installedModels = $derived(this.models.filter((m) => m.installed && !m.kind)); // speech-to-text models only
   activeJobs = $derived(this.jobs.filter((j) => j.state === "queued" || j.state === "running").length);
 
   async init(): Promise<void> {

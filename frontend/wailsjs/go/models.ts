@@ -129,6 +129,7 @@ export namespace app {
 	    default: boolean;
 	    downloadable: boolean;
 	    multilingual: boolean;
+	    kind?: string;
 	}
 	
 	export interface ModelProgress {
@@ -174,6 +175,7 @@ export namespace app {
 	    translate: boolean;
 	    level: string;
 	    speakerPerChannel: boolean;
+	    noVad: boolean;
 	    threads: number;
 	    useGpu: boolean;
 	    exportFormat: string;
