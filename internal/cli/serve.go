@@ -37,8 +37,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	var cfg server.Config
 	models := modelFlags{}
-	var keysFile, modelsDir string
-	var gpu bool
+	var keysFile, modelsDir, vadMode string
+	var gpu, noVAD bool
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
@@ -61,6 +61,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long running jobs may finish at shutdown")
 	fs.StringVar(&cfg.InstanceID, "instance-id", "", "embedded in job IDs so a load balancer can route polls")
 	fs.BoolVar(&gpu, "gpu", true, "use the GPU backend this build has (CUDA, Metal, Vulkan)")
+	fs.StringVar(&vadMode, "vad", "auto", "voice activity detection (Silero VAD) for requests that do not send vad=false: auto (when installed), on (required), off")
+	fs.BoolVar(&noVAD, "no-vad", false, "never use voice activity detection (same as -vad off)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -69,6 +71,10 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	if fs.NArg() > 0 {
 		return usageErr("serve: unexpected argument %q", fs.Arg(0))
+	}
+	vadMode, err := parseVADMode(vadMode, noVAD)
+	if err != nil {
+		return usageErr("serve: %v", err)
 	}
 	if keysFile != "" {
 		h, err := server.LoadKeyHashes(keysFile)
@@ -99,8 +105,13 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	cfg.EngineVersion = "whisper.cpp 1.9.1"
 	threads := max(1, runtime.NumCPU()/max(1, cfg.Workers))
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	speech, closeVAD, err := speechDetector(env, modelsDir, vadMode)
+	if err != nil {
+		return err
+	}
+	defer closeVAD()
 	srv, err := server.New(cfg, server.Deps{
-		Open:   server.EngineOpener(engine.Config{Threads: threads, UseGPU: gpu}),
+		Open:   server.WithVAD(server.EngineOpener(engine.Config{Threads: threads, UseGPU: gpu}), speech),
 		Decode: server.AudioDecoder(audio.Options{}),
 		Logger: logger,
 	})

@@ -158,6 +158,7 @@ func (s *Server) run(j *job) {
 		TemperatureFallback: p.fallback,
 		WordTimestamps:      p.words,
 		Progress:            func(pc int) { j.progress.Store(int32(min(max(pc, 0), 100))) },
+		SpeechOnly:          p.vad,
 	}
 	start := time.Now()
 	t, err := p.model.tr.Transcribe(j.ctx, samples, opt)

@@ -28,6 +28,7 @@ type params struct {
 	words       bool // timestamp_granularities[] includes "word"
 	segments    bool // timestamp_granularities[] includes "segment" (or nothing was asked)
 	keepResult  bool
+	vad         bool // transcribe only speech (default true)
 	task        string // job API only: "transcribe" or "translate"
 	fileName    string
 	data        []byte
@@ -170,6 +171,15 @@ func (s *Server) parseFields(p *params, fields map[string][]string, jobAPI bool)
 	}
 	if len(grans) > 0 && p.format != formatVerboseJSON && !jobAPI {
 		return badRequest("timestamp_granularities", "invalid_request", "timestamp_granularities[] needs response_format=verbose_json")
+	}
+
+	p.vad = true
+	if v := one("vad"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badRequest("vad", "invalid_request", "vad must be true or false")
+		}
+		p.vad = b
 	}
 
 	if s := one("stream"); s != "" {

@@ -113,6 +113,9 @@ type Options struct {
 	TemperatureFallback bool
 	WordTimestamps      bool
 	Progress            func(percent int) // 0..100; may be nil
+	// SpeechOnly asks for only the speech to be transcribed (voice activity detection; the request's
+	// "vad" field, default true). Transcribers without a detector ignore it (see WithVAD).
+	SpeechOnly bool
 }
 
 // Transcriber turns 16 kHz mono samples into a transcript. It must be safe for concurrent use and
