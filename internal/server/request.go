@@ -28,7 +28,7 @@ type params struct {
 	words       bool // timestamp_granularities[] includes "word"
 	segments    bool // timestamp_granularities[] includes "segment" (or nothing was asked)
 	keepResult  bool
-	vad         bool // transcribe only speech (default true)
+	vad         bool   // transcribe only speech (default true)
 	task        string // job API only: "transcribe" or "translate"
 	fileName    string
 	data        []byte
