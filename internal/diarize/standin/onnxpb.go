@@ -11,7 +11,7 @@ import (
 
 type pb []byte
 
-func (b *pb) varint(v uint64) { *b = binary.AppendUvarint(*b, v) }
+func (b *pb) varint(v uint64)     { *b = binary.AppendUvarint(*b, v) }
 func (b *pb) tag(field, wire int) { b.varint(uint64(field<<3 | wire)) }
 
 func (b *pb) int(field int, v int64) {
