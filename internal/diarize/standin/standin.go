@@ -1,8 +1,8 @@
 // Package standin writes STAND-IN ONNX models for speaker diarization: graphs with exactly the inputs,
 // outputs and metadata of the real models Hushscribe uses, and seeded random weights, so that the whole
 // diarization pipeline runs in CI where the real weights cannot be downloaded. They are not trained and
-// tell speakers apart only by accident (the embedding stand-in is a random projection of the average
-// log-mel spectrum, which does separate voices somewhat).
+// tell speakers apart only by accident (the embedding stand-in pools a random projection of the log-mel
+// spectrum, which does separate voices somewhat).
 //
 //   - Segmentation: pyannote segmentation-3.0 as sherpa-onnx exports it (the catalogue's
 //     pyannote-segmentation-3.0): input "x" [N, 1, T] float32 16 kHz samples, output "y" [N, F, 7]
@@ -13,7 +13,8 @@
 //   - Embedding: WeSpeaker ResNet34 (wespeaker-resnet34; CAM++ has the same interface with 512 numbers):
 //     input "feats" [B, T, 80] float32 (80-bin Kaldi fbank), output "embs" [B, dim]; metadata framework
 //     ("wespeaker"), sample_rate, output_dim, normalize_samples ("0": samples scaled to 16-bit range),
-//     language. The stand-in graph is ReduceMean over time -> MatMul.
+//     language. The stand-in graph is MatMul -> Relu -> ReduceMean over time (mean pooling, as the real
+//     models pool statistics over time; features are mean-normalised, so a plain mean would be zero).
 //
 // The ONNX protobuf is encoded by hand (onnxpb.go): no ONNX protobuf package is needed.
 package standin
@@ -44,12 +45,19 @@ func normal(r *rand.Rand, n int, std float64) []float32 {
 	return out
 }
 
+// SegmentationWeights are the stand-in segmentation model's Conv weights [7, 1, 991] and biases [7]
+// for seed (for tests that compute the graph independently).
+func SegmentationWeights(seed uint64) (w, b []float32) {
+	r := rand.New(rand.NewPCG(seed, 0x5e6))
+	w = normal(r, SegClasses*SegReceptiveField, 1/math.Sqrt(SegReceptiveField))
+	b = normal(r, SegClasses, 0.5)
+	b[0] += 1 // a lean towards "nobody speaks", like the real model on quiet input
+	return w, b
+}
+
 // Segmentation returns a stand-in pyannote segmentation-3.0 model.
 func Segmentation(seed uint64) []byte {
-	r := rand.New(rand.NewPCG(seed, 0x5e6))
-	w := normal(r, SegClasses*SegReceptiveField, 1/math.Sqrt(SegReceptiveField))
-	b := normal(r, SegClasses, 0.5)
-	b[0] += 1 // a lean towards "nobody speaks", like the real model on quiet input
+	w, b := SegmentationWeights(seed)
 	nodes := []pb{
 		node("Conv", "conv", []string{"x", "w", "b"}, []string{"c"}, intsAttr("kernel_shape", SegReceptiveField), intsAttr("strides", SegShift)),
 		node("Transpose", "t", []string{"c"}, []string{"ct"}, intsAttr("perm", 0, 2, 1)),
@@ -72,8 +80,9 @@ func Embedding(seed uint64, dim_ int) []byte {
 	r := rand.New(rand.NewPCG(seed, 0xe3b))
 	w := normal(r, EmbeddingBins*dim_, 1/math.Sqrt(EmbeddingBins))
 	nodes := []pb{
-		node("ReduceMean", "mean", []string{"feats"}, []string{"m"}, intsAttr("axes", 1), intAttr("keepdims", 0)),
-		node("MatMul", "proj", []string{"m", "w"}, []string{"embs"}),
+		node("MatMul", "proj", []string{"feats", "w"}, []string{"p"}),
+		node("Relu", "relu", []string{"p"}, []string{"r"}),
+		node("ReduceMean", "pool", []string{"r"}, []string{"embs"}, intsAttr("axes", 1), intAttr("keepdims", 0)),
 	}
 	meta := [][2]string{
 		{"framework", "wespeaker"}, {"language", "English"}, {"sample_rate", "16000"},
