@@ -21,7 +21,7 @@ func TestAssign(t *testing.T) {
 			{Start: sec(5.2), End: sec(6), Text: " Hi,"}, {Start: sec(6), End: sec(7), Text: " how"},
 			{Start: sec(7), End: sec(7.5), Text: " are"}, {Start: sec(7.5), End: sec(8), Text: " you?"},
 		}},
-		{Start: sec(12.5), End: sec(14), Text: " Fine."},         // no words: by overlap
+		{Start: sec(12.5), End: sec(14), Text: " Fine."},           // no words: by overlap
 		{Start: sec(10), End: sec(10.5), Text: " (nobody's turn)"}, // no overlap: nearest turn (speaker 1 ends at 9)
 	}}
 	Assign(tr, res, []string{"", "Bob"})

@@ -180,6 +180,7 @@ func (d *Diarizer) Diarize(ctx context.Context, samples []float32, cfg Config) (
 			}
 		}
 	}
+	total := time.Duration(len(samples)) * time.Second / SampleRate
 	binDur := func(b int) time.Duration { return time.Duration(b*stride) * time.Second / SampleRate }
 	for g := range speakers {
 		var turns []Turn
@@ -192,7 +193,7 @@ func (d *Diarizer) Diarize(ctx context.Context, samples []float32, cfg Config) (
 			for e < bins && cover[e] > 0 && 2*votes[g][e] >= cover[e] && votes[g][e] > 0 {
 				e++
 			}
-			t := Turn{Start: binDur(b), End: binDur(e), Speaker: g}
+			t := Turn{Start: binDur(b), End: min(binDur(e), total), Speaker: g}
 			if k := len(turns); k > 0 && t.Start-turns[k-1].End < cfg.MaxGap {
 				turns[k-1].End = t.End
 			} else {

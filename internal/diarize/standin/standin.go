@@ -49,7 +49,7 @@ func normal(r *rand.Rand, n int, std float64) []float32 {
 // for seed (for tests that compute the graph independently).
 func SegmentationWeights(seed uint64) (w, b []float32) {
 	r := rand.New(rand.NewPCG(seed, 0x5e6))
-	w = normal(r, SegClasses*SegReceptiveField, 1/math.Sqrt(SegReceptiveField))
+	w = normal(r, SegClasses*SegReceptiveField, 30/math.Sqrt(SegReceptiveField)) // speech-level input (~0.1) gives logits ~3
 	b = normal(r, SegClasses, 0.5)
 	b[0] += 1 // a lean towards "nobody speaks", like the real model on quiet input
 	return w, b
