@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hushscribe/hushscribe/internal/audio"
+	"github.com/hushscribe/hushscribe/internal/diarize"
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/export"
 	"github.com/hushscribe/hushscribe/internal/transcript"
@@ -25,7 +26,8 @@ type transcribeFlags struct {
 	model, language, prompt, format, outDir, progress, modelsDir string
 	vad                                                          string
 	translate, wordTS, splitChannels, noFallback, timestamps     bool
-	noVAD                                                        bool
+	noVAD, diarize                                               bool
+	speakers                                                     int
 	threads, beam, maxLen                                        int
 }
 
@@ -56,6 +58,8 @@ func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []strin
 	fs.StringVar(&f.modelsDir, "models-dir", "", "folder of installed models (default: <data>/models)")
 	fs.StringVar(&f.vad, "vad", "auto", "voice activity detection (Silero VAD): transcribe only speech; auto (when the silero-vad model and ONNX Runtime are installed), on (required), off")
 	fs.BoolVar(&f.noVAD, "no-vad", false, "transcribe everything, pauses included (same as -vad off)")
+	fs.BoolVar(&f.diarize, "diarize", false, "identify speakers (who spoke when) with the diarization models; see `hushscribe models catalog`")
+	fs.IntVar(&f.speakers, "speakers", 0, "with -diarize: the number of speakers, if known (0 = find out); implies -diarize")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil, nil
@@ -73,6 +77,15 @@ func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []strin
 	}
 	if f.vad, err = parseVADMode(f.vad, f.noVAD); err != nil {
 		return nil, nil, withCode(ExitUsage, fmt.Errorf("transcribe: %w", err))
+	}
+	if f.speakers < 0 {
+		return nil, nil, usageErr("transcribe: -speakers must not be negative")
+	}
+	if f.speakers > 0 {
+		f.diarize = true
+	}
+	if f.diarize && f.splitChannels {
+		return nil, nil, usageErr("transcribe: -diarize and -split-channels both name speakers; choose one")
 	}
 	if f.threads < 0 || f.beam < 0 || f.maxLen < 0 {
 		return nil, nil, usageErr("transcribe: -threads, -beam-size and -max-len must not be negative")
@@ -114,6 +127,15 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer closeVAD()
+	var dz *diarizeStep
+	if f.diarize {
+		d, closeDz, err := openDiarizer(env, f.modelsDir)
+		if err != nil {
+			return err
+		}
+		defer closeDz()
+		dz = &diarizeStep{d: d, cfg: diarize.Config{Speakers: f.speakers}, keepWords: f.wordTS}
+	}
 
 	showProgress := f.progress == "always" || f.progress == "auto" && isTerminal(env.Stderr)
 	opt := engine.Options{
@@ -123,7 +145,7 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		Threads:             threads,
 		BeamSize:            f.beam,
 		TemperatureFallback: !f.noFallback,
-		WordTimestamps:      f.wordTS,
+		WordTimestamps:      f.wordTS || f.diarize, // with -diarize, words are split between speakers
 		MaxSegmentLength:    f.maxLen,
 	}
 	xopt := export.Options{Timestamps: f.timestamps, Speakers: true}
@@ -138,7 +160,7 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		if showProgress {
 			bar = newProgressBar(env.Stderr, filepath.Base(file))
 		}
-		t, err := transcribeFile(ctx, eng, speech, file, opt, f.splitChannels, modelName, bar)
+		t, err := transcribeFile(ctx, eng, speech, dz, file, opt, f.splitChannels, modelName, bar)
 		if bar != nil {
 			bar.done(err)
 		}
@@ -201,7 +223,7 @@ func classify(err error) int {
 //
 // With a speech detector only the speech is transcribed (vad.TranscribeSpeech): timestamps stay the
 // recording's, pauses cost no decoding time, and silence or music yields no text.
-func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector, path string, opt engine.Options, split bool, modelName string, bar *progressBar) (*transcript.Transcript, error) {
+func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector, dz *diarizeStep, path string, opt engine.Options, split bool, modelName string, bar *progressBar) (*transcript.Transcript, error) {
 	run := func(ctx context.Context, samples []float32, o engine.Options) (*transcript.Transcript, error) {
 		if speech == nil {
 			return eng.Transcribe(ctx, samples, o)
@@ -263,11 +285,17 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector
 		return t, nil
 	}
 	opt.Progress = bar.sub(0, 1)
-	r, err := run(ctx, a.Mono(), opt)
+	mono := a.Mono()
+	r, err := run(ctx, mono, opt)
 	if err != nil {
 		return nil, fmt.Errorf("transcribe: %w", err)
 	}
 	t.Segments, t.Language = r.Segments, r.Language
+	if dz != nil {
+		if err := dz.apply(ctx, t, mono); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
 }
 
