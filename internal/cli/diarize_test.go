@@ -3,9 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hushscribe/hushscribe/internal/diarize/standin"
 	"github.com/hushscribe/hushscribe/internal/export"
@@ -100,4 +107,81 @@ func TestTranscribeDiarizeErrors(t *testing.T) {
 			t.Errorf("%v: exit %d: %s", tc.args, r.code, r.stderr)
 		}
 	}
+}
+
+// TestServeDiarize: `serve` with the diarization models installed answers diarize=true with speakers
+// in verbose_json (stand-in models; the real ones cannot be downloaded in CI).
+func TestServeDiarize(t *testing.T) {
+	files, err := standin.WriteFiles(t.TempDir(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := onnxrttest.LibraryPath(t)
+	home := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		var out, errb strings.Builder
+		done <- Run(ctx, []string{"serve", "-addr", addr, "-allow-unauthenticated", "-vad", "off", "-model", "micro=" + micro(t)}, Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+			return map[string]string{"HUSHSCRIBE_HOME": home, "HUSHSCRIBE_ONNXRUNTIME": lib, segmentationEnv: files.Segmentation, embeddingEnv: files.Embedding}[k]
+		}})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server did not become healthy")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	audioBytes, err := os.ReadFile(filepath.Join(corpus(t), "stereo_two_speakers.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "two.wav")
+	fw.Write(audioBytes)
+	mw.WriteField("response_format", "verbose_json")
+	mw.WriteField("speakers", "2")
+	mw.WriteField("language", "en")
+	mw.Close()
+	resp, err := http.Post("http://"+addr+"/v1/audio/transcriptions", mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Segments []struct {
+			Speaker string `json:"speaker"`
+		} `json:"segments"`
+		Speakers []struct{ ID, Name string } `json:"speakers"`
+	}
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Segments) > 0 && (len(v.Speakers) == 0 || v.Segments[0].Speaker == "") {
+		t.Errorf("no speakers in verbose_json: %+v", v)
+	}
+	t.Logf("%d segments, speakers %+v", len(v.Segments), v.Speakers)
 }

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/hushscribe/hushscribe/internal/audio"
+	"github.com/hushscribe/hushscribe/internal/diarize"
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/server"
+	"github.com/hushscribe/hushscribe/internal/transcript"
 )
 
 // modelFlags collects repeated -model NAME=PATH values.
@@ -110,10 +112,19 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer closeVAD()
+	// Requests may ask for speaker diarization when its models are installed.
+	var diarizeFn func(ctx context.Context, samples []float32, speakers int, t *transcript.Transcript) error
+	if dz, closeDz, err := openDiarizer(env, modelsDir); err == nil {
+		defer closeDz()
+		diarizeFn = func(ctx context.Context, samples []float32, speakers int, t *transcript.Transcript) error {
+			return (&diarizeStep{d: dz, cfg: diarize.Config{Speakers: speakers}, keepWords: true}).apply(ctx, t, samples)
+		}
+	}
 	srv, err := server.New(cfg, server.Deps{
-		Open:   server.WithVAD(server.EngineOpener(engine.Config{Threads: threads, UseGPU: gpu}), speech),
-		Decode: server.AudioDecoder(audio.Options{}),
-		Logger: logger,
+		Diarize: diarizeFn,
+		Open:    server.WithVAD(server.EngineOpener(engine.Config{Threads: threads, UseGPU: gpu}), speech),
+		Decode:  server.AudioDecoder(audio.Options{}),
+		Logger:  logger,
 	})
 	if err != nil {
 		return usageErr("serve: %v", err)

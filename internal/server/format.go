@@ -91,6 +91,13 @@ type verboseJSON struct {
 	Text     string            `json:"text"`
 	Segments *[]verboseSegment `json:"segments,omitempty"`
 	Words    *[]verboseWord    `json:"words,omitempty"`
+	// Speakers lists the speakers segments name (diarize=true or stereo channels), with their names.
+	Speakers []verboseSpeaker `json:"speakers,omitempty"`
+}
+
+type verboseSpeaker struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // verboseSegment mirrors OpenAI's segment object. whisper.cpp does not expose what some fields
@@ -124,6 +131,9 @@ func verbose(r result) verboseJSON {
 		Language: languageName(r.t.Language),
 		Duration: seconds(r.audio),
 		Text:     r.t.Text(),
+	}
+	for _, sp := range r.t.Speakers {
+		v.Speakers = append(v.Speakers, verboseSpeaker{ID: sp.ID, Name: sp.Name})
 	}
 	if r.segments || !r.words {
 		segs := make([]verboseSegment, 0, len(r.t.Segments))

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -156,12 +157,17 @@ func (s *Server) run(j *job) {
 		Prompt:              p.prompt,
 		Temperature:         p.temperature,
 		TemperatureFallback: p.fallback,
-		WordTimestamps:      p.words,
+		WordTimestamps:      p.words || p.diarize, // diarization splits segments between words
 		Progress:            func(pc int) { j.progress.Store(int32(min(max(pc, 0), 100))) },
 		SpeechOnly:          p.vad,
 	}
 	start := time.Now()
 	t, err := p.model.tr.Transcribe(j.ctx, samples, opt)
+	if err == nil && t != nil && p.diarize {
+		if derr := s.deps.Diarize(j.ctx, samples, p.speakers, t); derr != nil {
+			err = fmt.Errorf("identify speakers: %w", derr)
+		}
+	}
 	s.metrics.observeTranscription(time.Since(start), audio, err == nil)
 	switch {
 	case j.ctx.Err() != nil:

@@ -15,6 +15,7 @@ const (
 
 	maxParts      = 64       // multipart parts in one request
 	maxFieldBytes = 16 << 10 // one non-file form field
+	maxSpeakers   = 32       // the largest "speakers" a request may give
 )
 
 // params are a transcription request's fields, parsed and checked.
@@ -29,6 +30,8 @@ type params struct {
 	segments    bool // timestamp_granularities[] includes "segment" (or nothing was asked)
 	keepResult  bool
 	vad         bool   // transcribe only speech (default true)
+	diarize     bool   // label speakers
+	speakers    int    // the number of speakers, if the client knows it (implies diarize)
 	task        string // job API only: "transcribe" or "translate"
 	fileName    string
 	data        []byte
@@ -180,6 +183,24 @@ func (s *Server) parseFields(p *params, fields map[string][]string, jobAPI bool)
 			return badRequest("vad", "invalid_request", "vad must be true or false")
 		}
 		p.vad = b
+	}
+
+	if v := one("diarize"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badRequest("diarize", "invalid_request", "diarize must be true or false")
+		}
+		p.diarize = b
+	}
+	if v := one("speakers"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxSpeakers {
+			return badRequest("speakers", "invalid_request", "speakers must be a whole number from 1 to "+strconv.Itoa(maxSpeakers))
+		}
+		p.speakers, p.diarize = n, true
+	}
+	if p.diarize && s.deps.Diarize == nil {
+		return badRequest("diarize", "unsupported", "speaker diarization is not available on this server (its models are not installed)")
 	}
 
 	if s := one("stream"); s != "" {

@@ -140,7 +140,11 @@ type Deps struct {
 	// Decode decodes an uploaded file (name is only a format hint) into 16 kHz mono samples. Its
 	// errors are shown to the client as 400s, unless they wrap ErrUnavailable (500).
 	Decode func(ctx context.Context, r io.Reader, name string) ([]float32, error)
-	Now    func() time.Time // default time.Now
+	// Diarize labels t's segments with speakers (who spoke when in samples; speakers is the count if
+	// the client gave one, else 0). nil: the server has no diarization and requests asking for it get
+	// a 400.
+	Diarize func(ctx context.Context, samples []float32, speakers int, t *transcript.Transcript) error
+	Now     func() time.Time // default time.Now
 	Logger *slog.Logger     // default: discard
 }
 
