@@ -145,7 +145,7 @@ type Deps struct {
 	// a 400.
 	Diarize func(ctx context.Context, samples []float32, speakers int, t *transcript.Transcript) error
 	Now     func() time.Time // default time.Now
-	Logger *slog.Logger     // default: discard
+	Logger  *slog.Logger     // default: discard
 }
 
 type model struct {
