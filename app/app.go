@@ -53,6 +53,8 @@ type Deps struct {
 	Models   Models
 	Engines  Engines
 	Decoder  Decoder
+	// Diarizer identifies speakers; nil makes IdentifySpeakers jobs fail with ErrUnavailable.
+	Diarizer Diarizer
 	Exporter Exporter
 	Wiper    Wiper
 	Backup   Backup

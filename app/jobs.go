@@ -37,9 +37,22 @@ type JobOptions struct {
 	Translate         bool             `json:"translate"`
 	Level             transcript.Level `json:"level"`
 	SpeakerPerChannel bool             `json:"speakerPerChannel"`
+	// IdentifySpeakers runs speaker diarization (who spoke when) after transcription; Speakers is
+	// the number of speakers if the user knows it, 0 to find out.
+	IdentifySpeakers bool `json:"identifySpeakers"`
+	Speakers         int  `json:"speakers"`
 }
 
+// MaxSpeakers bounds JobOptions.Speakers.
+const MaxSpeakers = 32
+
 func (o *JobOptions) normalize() error {
+	if o.Speakers < 0 || o.Speakers > MaxSpeakers {
+		return fmt.Errorf("%w: %d speakers (0 to %d)", ErrInvalid, o.Speakers, MaxSpeakers)
+	}
+	if o.IdentifySpeakers && o.SpeakerPerChannel {
+		return fmt.Errorf("%w: identify speakers or one speaker per channel, not both", ErrInvalid)
+	}
 	if o.Level == "" {
 		o.Level = transcript.Standard
 	}
@@ -439,6 +452,7 @@ const (
 	pctDecoded = 3
 	pctLoaded  = 5
 	pctSpoken  = 98
+	pctDiarize = 90 // with IdentifySpeakers: transcription ends here, diarization runs to pctSpoken
 )
 
 // run transcribes one job and returns the new transcript's id.
@@ -480,12 +494,20 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	defer release()
 	p.set("transcribing", pctLoaded)
 
-	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads, SpeechOnly: !set.NoVAD}
+	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads, SpeechOnly: !set.NoVAD,
+		Words: j.Options.IdentifySpeakers}
+	if j.Options.IdentifySpeakers && a.d.Diarizer == nil {
+		return "", fmt.Errorf("identify speakers: %w", ErrUnavailable)
+	}
+	spokenEnd := pctSpoken
+	if j.Options.IdentifySpeakers {
+		spokenEnd = pctDiarize
+	}
 	var t *transcript.Transcript
 	if j.Options.SpeakerPerChannel && len(channels) > 1 {
 		t, err = transcribeChannels(ctx, eng, channels, opt, p)
 	} else {
-		opt.Progress = func(pc int) { p.set("transcribing", pctLoaded+pc*(pctSpoken-pctLoaded)/100) }
+		opt.Progress = func(pc int) { p.set("transcribing", pctLoaded+pc*(spokenEnd-pctLoaded)/100) }
 		t, err = eng.Transcribe(ctx, mono(channels), opt)
 	}
 	if err != nil {
@@ -496,6 +518,15 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("transcribe: %w", context.Canceled)
+	}
+	if j.Options.IdentifySpeakers {
+		p.set("identifying speakers", pctDiarize)
+		if err := a.d.Diarizer.Diarize(ctx, mono(channels), j.Options.Speakers, t); err != nil {
+			if ctx.Err() != nil {
+				return "", fmt.Errorf("identify speakers: %w", context.Canceled)
+			}
+			return "", fmt.Errorf("identify speakers: %w", err)
+		}
 	}
 	p.set("saving", pctSpoken)
 

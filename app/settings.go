@@ -24,6 +24,9 @@ type Settings struct {
 	// NoVAD transcribes pauses too; by default only speech is (voice activity detection, when the
 	// silero-vad model is installed).
 	NoVAD bool `json:"noVad"`
+	// IdentifySpeakers and Speakers are the remembered "Identify speakers" choice (Off, Auto = 0, N).
+	IdentifySpeakers bool `json:"identifySpeakers"`
+	Speakers         int  `json:"speakers"`
 
 	// Engine.
 	Threads int  `json:"threads"` // 0 = all cores
@@ -67,6 +70,9 @@ const MaxQuickSilenceSeconds = 600
 func (s Settings) validate() error {
 	if !s.Level.Valid() {
 		return fmt.Errorf("%w: privacy level %q", ErrInvalid, s.Level)
+	}
+	if s.Speakers < 0 || s.Speakers > MaxSpeakers {
+		return fmt.Errorf("%w: %d speakers", ErrInvalid, s.Speakers)
 	}
 	if s.Threads < 0 || s.Threads > 1024 {
 		return fmt.Errorf("%w: threads %d", ErrInvalid, s.Threads)

@@ -183,7 +183,7 @@ type transcriber struct {
 func (t transcriber) Close() error { return t.e.Close() }
 
 func (t transcriber) Transcribe(ctx context.Context, samples []float32, opt app.TranscribeOptions) (*transcript.Transcript, error) {
-	eo := engine.Options{Language: opt.Language, Translate: opt.Translate, Threads: opt.Threads, Progress: opt.Progress}
+	eo := engine.Options{Language: opt.Language, Translate: opt.Translate, Threads: opt.Threads, Progress: opt.Progress, WordTimestamps: opt.Words}
 	var out *transcript.Transcript
 	var err error
 	if det := t.speech.get(opt.SpeechOnly); det != nil {

@@ -1,10 +1,16 @@
 package wire
 
 import (
+	"context"
+	"fmt"
+	"os"
 	"sync"
 
+	"github.com/hushscribe/hushscribe/app"
+	"github.com/hushscribe/hushscribe/internal/diarize"
 	"github.com/hushscribe/hushscribe/internal/modelmgr"
 	"github.com/hushscribe/hushscribe/internal/onnxrt"
+	"github.com/hushscribe/hushscribe/internal/transcript"
 	"github.com/hushscribe/hushscribe/internal/vad"
 )
 
@@ -52,4 +58,82 @@ func (s *speechDetector) get(want bool) vad.Detector {
 	}
 	s.det = det // the runtime stays loaded with it
 	return det
+}
+
+// diarizer identifies speakers with the catalogue's diarization models, loaded on first use (and
+// retried on the next job when they were missing).
+type diarizer struct {
+	mm  *modelmgr.Manager
+	lib string
+
+	mu sync.Mutex
+	d  *diarize.Diarizer
+}
+
+func newDiarizer(mm *modelmgr.Manager, lib string) *diarizer { return &diarizer{mm: mm, lib: lib} }
+
+func (x *diarizer) load() (*diarize.Diarizer, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.d != nil {
+		return x.d, nil
+	}
+	segPath, err := x.mm.Path("pyannote-segmentation-3.0")
+	if err != nil {
+		return nil, fmt.Errorf("%w: download the pyannote-segmentation-3.0 model (Settings, Models): %w", app.ErrUnavailable, err)
+	}
+	embPath := ""
+	for _, name := range []string{"wespeaker-resnet34", "wespeaker-campplus"} {
+		if p, err := x.mm.Path(name); err == nil && embPath == "" {
+			embPath = p
+		}
+	}
+	if embPath == "" {
+		return nil, fmt.Errorf("%w: download the wespeaker-resnet34 model (Settings, Models)", app.ErrUnavailable)
+	}
+	lib := x.lib
+	if lib == "" {
+		lib = onnxrt.Locate(nil)
+	}
+	rt, err := onnxrt.Load(lib)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", app.ErrUnavailable, err)
+	}
+	segBytes, err := os.ReadFile(segPath)
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	embBytes, err := os.ReadFile(embPath)
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	seg, err := diarize.OpenSegmenter(rt, segBytes)
+	if err != nil {
+		rt.Close()
+		return nil, fmt.Errorf("%w: %w", app.ErrModel, err)
+	}
+	emb, err := diarize.OpenEmbedder(rt, embBytes)
+	if err != nil {
+		seg.Close()
+		rt.Close()
+		return nil, fmt.Errorf("%w: %w", app.ErrModel, err)
+	}
+	x.d = diarize.New(seg, emb) // kept for the life of the process, with the runtime
+	return x.d, nil
+}
+
+// Diarize implements app.Diarizer.
+func (x *diarizer) Diarize(ctx context.Context, samples []float32, speakers int, t *transcript.Transcript) error {
+	d, err := x.load()
+	if err != nil {
+		return err
+	}
+	res, err := d.Diarize(ctx, samples, diarize.Config{Speakers: speakers})
+	if err != nil {
+		return err
+	}
+	diarize.Assign(t, res, nil)
+	return nil
 }

@@ -107,6 +107,7 @@ func Open(cfg Config) (*Backend, error) {
 		Models:   &modelManager{m: mm, canDownload: cfg.HTTPClient != nil},
 		Engines:  newSharedEngines(engines{speech: newSpeechDetector(mm, cfg.ONNXRuntime)}), // file jobs and the quick recording share a loaded model
 		Decoder:  decoder{ffmpeg: cfg.FFmpegPath},
+		Diarizer: newDiarizer(mm, cfg.ONNXRuntime),
 		Exporter: exporter{},
 		Wiper:    &wiper{cfg: cfg, lib: lib},
 		Backup:   newCloudBackup(cfg, lib),

@@ -197,6 +197,8 @@ class AppState {
       translate: s?.translate ?? false,
       level: s?.level ?? "standard",
       speakerPerChannel: s?.speakerPerChannel ?? false,
+      identifySpeakers: (s?.identifySpeakers ?? false) && !(s?.speakerPerChannel ?? false),
+      speakers: s?.speakers ?? 0,
     };
   }
 

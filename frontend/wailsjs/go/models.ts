@@ -119,6 +119,8 @@ export namespace app {
 	    translate: boolean;
 	    level: string;
 	    speakerPerChannel: boolean;
+	    identifySpeakers: boolean;
+	    speakers: number;
 	}
 	
 	export interface Model {
@@ -176,6 +178,8 @@ export namespace app {
 	    level: string;
 	    speakerPerChannel: boolean;
 	    noVad: boolean;
+	    identifySpeakers: boolean;
+	    speakers: number;
 	    threads: number;
 	    useGpu: boolean;
 	    exportFormat: string;
