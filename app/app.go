@@ -56,9 +56,11 @@ type Deps struct {
 	// Diarizer identifies speakers; nil makes IdentifySpeakers jobs fail with ErrUnavailable.
 	Diarizer Diarizer
 	Exporter Exporter
-	Wiper    Wiper
-	Backup   Backup
-	Runtime  Runtime
+	// ExportSealer password-protects exported files; nil makes ExportToFileProtected unavailable.
+	ExportSealer ExportSealer
+	Wiper        Wiper
+	Backup       Backup
+	Runtime      Runtime
 	// QuickRecord is the microphone quick recording; nil hides it (QuickRecordStatus().Available).
 	QuickRecord QuickRecorder
 	Settings    *SettingsFile

@@ -14,8 +14,10 @@ import (
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/export"
 	"github.com/hushscribe/hushscribe/internal/modelmgr"
+	"github.com/hushscribe/hushscribe/internal/sealedfile"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 	"github.com/hushscribe/hushscribe/internal/vad"
+	"github.com/hushscribe/hushscribe/internal/vault"
 	"github.com/hushscribe/hushscribe/internal/wipe"
 	"github.com/hushscribe/hushscribe/models"
 )
@@ -213,6 +215,7 @@ func (d decoder) DecodeFile(ctx context.Context, path string, keep bool) ([][]fl
 		for _, m := range []struct{ from, to error }{
 			{fs.ErrNotExist, app.ErrNotFound},
 			{audio.ErrUnsupported, app.ErrUnsupported},
+			{audio.ErrTooLong, app.ErrUnsupported}, // over audio.DefaultMaxDuration (12 h)
 			{audio.ErrEmpty, app.ErrEmpty},
 			{audio.ErrMissingTool, app.ErrMissingTool},
 			{audio.ErrCorrupt, app.ErrCorrupt},
@@ -280,6 +283,19 @@ func (exporter) Write(w io.Writer, t *transcript.Transcript, format string, o ap
 		WordCues: o.WordCues, WordsPerCue: o.WordsPerCue, EscapeFormulas: o.EscapeFormulas,
 	})
 }
+
+// exportSealer password-protects exports with internal/sealedfile.
+type exportSealer struct{ kdf vault.Params }
+
+func (s exportSealer) Seal(password string, data []byte) ([]byte, error) {
+	out, err := sealedfile.Seal([]byte(password), data, s.kdf)
+	if errors.Is(err, sealedfile.ErrWeakPassword) {
+		return nil, fmt.Errorf("%w: %w", app.ErrInvalid, err)
+	}
+	return out, err
+}
+
+func (exportSealer) Ext() string { return sealedfile.Ext }
 
 // wiper deletes everything, then reopens an empty library so the app keeps working.
 type wiper struct {

@@ -255,7 +255,7 @@ func decodeMP3(ctx context.Context, r io.Reader, info mp3Info, size int64, opt O
 		defer c.Close()
 	}
 	channels := h.channels()
-	s, err := newSink(ctx, rate, channels, opt.KeepChannels)
+	s, err := newSink(ctx, rate, channels, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -30,8 +30,8 @@ func TestAccountLifecycle(t *testing.T) {
 	}
 	// Same address, other case: taken.
 	resp := h.do(request{method: "POST", path: "/v1/signup", json: api.SignUpRequest{Email: "alice@example.org", AuthKey: randomKey(), KeyFile: []byte("k")}})
-	mustStatus(t, "duplicate sign-up", resp, http.StatusConflict)
-	if resp.apiError().Code != api.CodeExists {
+	mustStatus(t, "duplicate sign-up", resp, http.StatusForbidden)
+	if resp.apiError().Code != api.CodeSignUpRefused {
 		t.Fatalf("duplicate sign-up code %q", resp.apiError().Code)
 	}
 

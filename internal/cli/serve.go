@@ -59,6 +59,10 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.IntVar(&cfg.Workers, "workers", 1, "transcriptions running at once")
 	fs.IntVar(&cfg.QueueSize, "queue", 8, "jobs waiting for a worker before 429")
 	fs.Int64Var(&cfg.MaxUploadBytes, "max-upload", 25<<20, "largest accepted upload in bytes (413 above)")
+	fs.IntVar(&cfg.MaxUploadsPerKey, "max-uploads-per-key", 0, "uploads one API key may send at once (default: half of workers+queue; 429 above)")
+	fs.Int64Var(&cfg.MinUploadRate, "upload-min-rate", 4<<10, "bytes per second an upload must average after -upload-grace (408 below)")
+	fs.DurationVar(&cfg.UploadGrace, "upload-grace", 10*time.Second, "time an upload may take before -upload-min-rate applies")
+	fs.DurationVar(&cfg.MaxAudioDuration, "max-audio", server.DefaultMaxAudioDuration, "most audio one upload may decode to, checked while decoding (413 above)")
 	fs.DurationVar(&cfg.JobRetention, "retention", 15*time.Minute, "how long finished jobs and kept results live")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long running jobs may finish at shutdown")
 	fs.StringVar(&cfg.InstanceID, "instance-id", "", "embedded in job IDs so a load balancer can route polls")
@@ -123,7 +127,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	srv, err := server.New(cfg, server.Deps{
 		Diarize: diarizeFn,
 		Open:    server.WithVAD(server.EngineOpener(engine.Config{Threads: threads, UseGPU: gpu}), speech),
-		Decode:  server.AudioDecoder(audio.Options{}),
+		Decode:  server.AudioDecoder(audio.Options{MaxDuration: cfg.MaxAudioDuration}),
 		Logger:  logger,
 	})
 	if err != nil {

@@ -13,18 +13,22 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hushscribe/hushscribe/internal/audio"
 	"github.com/hushscribe/hushscribe/internal/diarize"
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/export"
+	"github.com/hushscribe/hushscribe/internal/sealedfile"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 	"github.com/hushscribe/hushscribe/internal/vad"
+	"github.com/hushscribe/hushscribe/internal/vault"
 )
 
 type transcribeFlags struct {
 	model, language, prompt, format, outDir, progress, modelsDir string
 	vad                                                          string
+	passwordFile                                                 string
 	translate, wordTS, splitChannels, noFallback, timestamps     bool
 	noVAD, diarize                                               bool
 	speakers                                                     int
@@ -54,6 +58,7 @@ func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []strin
 	fs.StringVar(&f.format, "f", "txt", "shorthand for -format")
 	fs.BoolVar(&f.timestamps, "timestamps", false, "txt/md: prefix lines with timestamps")
 	fs.StringVar(&f.outDir, "o", "", "write DIR/<name>.<ext> for each FILE instead of stdout")
+	fs.StringVar(&f.passwordFile, "password-file", "", "encrypt each result under the password in this file (first line): a password envelope named <name>.<ext>"+sealedfile.Ext+", see docs/FORMAT.md")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always, never")
 	fs.StringVar(&f.modelsDir, "models-dir", "", "folder of installed models (default: <data>/models)")
 	fs.StringVar(&f.vad, "vad", "auto", "voice activity detection (Silero VAD): transcribe only speech; auto (when the silero-vad model and ONNX Runtime are installed), on (required), off")
@@ -107,6 +112,14 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 	}
 	if format == export.DOCX && f.outDir == "" && isTerminal(env.Stdout) {
 		return usageErr("transcribe: refusing to write DOCX to a terminal; use -o DIR or redirect stdout")
+	}
+
+	var password []byte
+	if f.passwordFile != "" {
+		if password, err = readPassword(f.passwordFile); err != nil {
+			return err
+		}
+		defer clear(password)
 	}
 
 	modelPath, modelName, err := resolveModel(env, f.model, f.modelsDir)
@@ -165,7 +178,7 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 			bar.done(err)
 		}
 		if err == nil {
-			err = writeResult(env.Stdout, f.outDir, file, t, format, xopt)
+			err = writeResult(env.Stdout, f.outDir, file, t, format, xopt, password)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -208,7 +221,7 @@ func classify(err error) int {
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.Is(err, audio.ErrEmpty), errors.Is(err, audio.ErrCorrupt), errors.Is(err, audio.ErrUnsupported),
+	case errors.Is(err, audio.ErrEmpty), errors.Is(err, audio.ErrCorrupt), errors.Is(err, audio.ErrUnsupported), errors.Is(err, audio.ErrTooLong),
 		errors.Is(err, audio.ErrMissingTool), errors.Is(err, os.ErrNotExist), errors.Is(err, os.ErrPermission):
 		return ExitBadInput
 	case errors.Is(err, engine.ErrModel):
@@ -299,21 +312,46 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector
 	return t, nil
 }
 
-func writeResult(stdout io.Writer, outDir, file string, t *transcript.Transcript, format export.Format, opt export.Options) error {
-	if outDir == "" {
-		var buf bytes.Buffer
-		if err := export.Write(&buf, t, format, opt); err != nil {
-			return fmt.Errorf("export %s: %w", format, err)
+func writeResult(stdout io.Writer, outDir, file string, t *transcript.Transcript, format export.Format, opt export.Options, password []byte) error {
+	var buf bytes.Buffer
+	if err := export.Write(&buf, t, format, opt); err != nil {
+		return fmt.Errorf("export %s: %w", format, err)
+	}
+	data, ext := buf.Bytes(), format.Extension()
+	defer clear(data)
+	if password != nil {
+		sealed, err := sealedfile.Seal(password, data, vault.Params{})
+		if err != nil {
+			return fmt.Errorf("encrypt %s: %w", format, err)
 		}
-		_, err := stdout.Write(buf.Bytes())
+		data, ext = sealed, ext+sealedfile.Ext
+	}
+	if outDir == "" {
+		_, err := stdout.Write(data)
 		return err
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
 	}
 	base := filepath.Base(file)
-	dst := filepath.Join(outDir, strings.TrimSuffix(base, filepath.Ext(base))+format.Extension())
-	return writeFileAtomic(dst, func(w io.Writer) error { return export.Write(w, t, format, opt) })
+	dst := filepath.Join(outDir, strings.TrimSuffix(base, filepath.Ext(base))+ext)
+	return writeFileAtomic(dst, func(w io.Writer) error { _, err := w.Write(data); return err })
+}
+
+// readPassword reads an export password from the first line of path; it must have at least
+// sealedfile.MinPasswordLength characters.
+func readPassword(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErr("transcribe: -password-file: %v", err)
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	pw := bytes.Clone(bytes.TrimRight(line, "\r"))
+	clear(b)
+	if utf8.RuneCount(pw) < sealedfile.MinPasswordLength {
+		return nil, usageErr("transcribe: -password-file: the password needs at least %d characters", sealedfile.MinPasswordLength)
+	}
+	return pw, nil
 }
 
 // writeFileAtomic writes to a temporary file in the destination folder, syncs it and renames it into

@@ -97,13 +97,18 @@ func (t engineTranscriber) Close() error { return t.e.Close() }
 
 // AudioDecoder returns a Deps.Decode that decodes with the audio package, in memory, to mono.
 // A missing ffmpeg is the server's problem (ErrUnavailable, 500); anything else about the file,
-// including a file that decodes only in part, is the client's (400).
+// including a file that decodes only in part, is the client's (400). opt.MaxDuration caps the
+// decoded length while decoding (set it to Config.MaxAudioDuration); passing it is ErrAudioTooLong
+// (413).
 func AudioDecoder(opt audio.Options) func(ctx context.Context, r io.Reader, name string) ([]float32, error) {
 	opt.KeepChannels = false
 	return func(ctx context.Context, r io.Reader, name string) ([]float32, error) {
 		a, err := audio.Decode(ctx, r, name, opt)
 		if errors.Is(err, audio.ErrMissingTool) {
 			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		if errors.Is(err, audio.ErrTooLong) {
+			return nil, fmt.Errorf("%w: %w", ErrAudioTooLong, err)
 		}
 		if err != nil {
 			return nil, err

@@ -120,7 +120,7 @@ func (s *Server) auth(h authedHandler) http.HandlerFunc {
 // discards what the client is still sending (up to the upload limit) so that it sees this answer
 // instead of a reset connection; the connection is closed afterwards.
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, e *Error) {
-	if e.Err == ErrQueueFull || e.Err == ErrShuttingDown {
+	if e.Err == ErrQueueFull || e.Err == ErrShuttingDown || e.Err == ErrTooSlow {
 		s.metrics.rejected(e.Code)
 	}
 	rc := http.NewResponseController(w)
@@ -136,23 +136,47 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request, e *Error) {
 	}
 }
 
-// submission admits, reads and checks an upload. On success the caller owns a queue slot and
-// must enqueue the job or release the slot.
-func (s *Server) submission(w http.ResponseWriter, r *http.Request, jobAPI bool, task string) (*params, bool) {
-	if e := s.admit(); e != nil {
+// submission reads and checks an upload, then admits it. The upload is read before the job takes
+// a queue slot, within the upload limits (overall and per key) and at a minimum transfer rate, so
+// that slow clients cannot hold the queue. A queue that is already full answers 429 before
+// reading. On success the caller owns a queue slot and must enqueue the job or release the slot.
+func (s *Server) submission(w http.ResponseWriter, r *http.Request, owner int, jobAPI bool, task string) (*params, bool) {
+	if s.draining.Load() {
+		s.reject(w, r, errShutdown)
+		return nil, false
+	}
+	if len(s.slots) >= cap(s.slots) {
+		s.reject(w, r, errQueueFull)
+		return nil, false
+	}
+	if e := s.uploads.start(owner); e != nil {
 		s.reject(w, r, e)
 		return nil, false
 	}
+	body := s.pace(w, r)
+	r.Body = body
 	p, e := s.parseUpload(w, r, jobAPI)
+	s.uploads.done(owner)
+	body.finish()
+	if e != nil && body.slow {
+		e = errUploadTooSlow
+	}
 	if e == nil && jobAPI {
 		task = p.task
 	}
 	if e == nil && task == taskTranslate && p.model.Info != nil && !p.model.Info.Multilingual {
 		e = badRequest("model", "model_not_multilingual", "model "+p.model.Name+" is English-only and cannot translate")
 	}
+	if e == nil {
+		e = s.admit()
+		if e != nil && (e.Err == ErrQueueFull || e.Err == ErrShuttingDown) {
+			s.metrics.rejected(e.Code)
+		}
+	} else if e.Err == ErrTooSlow {
+		s.metrics.rejected(e.Code)
+	}
 	if e != nil {
-		s.release()
-		if e.Status == http.StatusRequestEntityTooLarge && r.ProtoMajor == 1 {
+		if (e.Status == http.StatusRequestEntityTooLarge || e.Status == http.StatusRequestTimeout) && r.ProtoMajor == 1 {
 			w.Header().Set("Connection", "close")
 		}
 		writeError(w, e)
@@ -166,7 +190,7 @@ func (s *Server) submission(w http.ResponseWriter, r *http.Request, jobAPI bool,
 // result. A client that hangs up cancels its job.
 func (s *Server) handleSync(task string) authedHandler {
 	return func(w http.ResponseWriter, r *http.Request, owner int) {
-		p, ok := s.submission(w, r, false, task)
+		p, ok := s.submission(w, r, owner, false, task)
 		if !ok {
 			return
 		}
@@ -193,7 +217,7 @@ func (s *Server) handleSync(task string) authedHandler {
 }
 
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, owner int) {
-	p, ok := s.submission(w, r, true, "")
+	p, ok := s.submission(w, r, owner, true, "")
 	if !ok {
 		return
 	}

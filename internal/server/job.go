@@ -134,6 +134,12 @@ func (s *Server) run(j *job) {
 	case j.ctx.Err() != nil:
 		s.finish(j, nil, causeError(j.ctx))
 		return
+	case errors.Is(err, ErrAudioTooLong):
+		s.finish(j, nil, audioTooLong(err))
+		return
+	case err == nil && time.Duration(len(samples))*time.Second/SampleRate > s.cfg.MaxAudioDuration+time.Second:
+		s.finish(j, nil, audioTooLong(fmt.Errorf("more than %v", s.cfg.MaxAudioDuration)))
+		return
 	case errors.Is(err, ErrUnavailable):
 		s.log.Error("decode", "err", err)
 		s.finish(j, nil, serverError("decoder unavailable: "+err.Error()))

@@ -121,8 +121,8 @@ func (s *Server) writeMetrics(out io.Writer) error {
 	for _, k := range reqs {
 		sample("hushscribe_http_requests_total", float64(m.requests[k]), "route", k.route, "code", strconv.Itoa(k.code))
 	}
-	family("hushscribe_rejections_total", "counter", "Submissions refused before their upload was read, by reason.")
-	for _, reason := range []string{errQueueFull.Code, errTooManyJobs.Code, errShutdown.Code} {
+	family("hushscribe_rejections_total", "counter", "Submissions refused, by reason (all but upload_too_slow before their upload was read).")
+	for _, reason := range []string{errQueueFull.Code, errTooManyJobs.Code, errShutdown.Code, errTooManyUploads.Code, errUploadsBusy.Code, errUploadTooSlow.Code} {
 		sample("hushscribe_rejections_total", float64(m.rejections[reason]), "reason", reason)
 	}
 	family("hushscribe_jobs_total", "counter", "Finished jobs (synchronous and job API) by outcome.")

@@ -4,6 +4,8 @@ export namespace app {
 	    fingerprint: string;
 	    email: string;
 	    password: string;
+	    remember: boolean;
+	    invite: string;
 	}
 	
 	export interface BackupDevice {
@@ -32,11 +34,14 @@ export namespace app {
 	    email: string;
 	    deviceId: string;
 	    lastSync: string;
+	    remember: boolean;
+	    pendingDowngrades: Array<string>;
 	    syncing: boolean;
 	    lastReport: app.BackupReport;
 	    lastError: string;
 	    offline: boolean;
 	    signedOut: boolean;
+	    tampered: boolean;
 	    lastTry: string;
 	}
 	
@@ -141,6 +146,13 @@ export namespace app {
 	    percent: number;
 	    state: string;
 	    error: string;
+	}
+	
+	export interface PasswordStrength {
+	    acceptable: boolean;
+	    problem: string;
+	    score: number;
+	    bits: number;
 	}
 	
 	export interface Query {

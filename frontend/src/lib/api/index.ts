@@ -80,6 +80,8 @@ export const api = {
   formats: wrap(() => App.ExportFormats()),
   exportText: wrap((id: string, format: string, opt: ExportOptions) => App.ExportText(id, format, opt)),
   exportToFile: wrap((id: string, format: string, opt: ExportOptions) => App.ExportToFile(id, format, opt)),
+  exportToFileProtected: wrap((id: string, format: string, opt: ExportOptions, password: string) =>
+    App.ExportToFileProtected(id, format, opt, password)),
 
   // Vault
   vaultStatus: wrap(() => App.VaultStatus()),
@@ -103,6 +105,7 @@ export const api = {
   saveSettings: wrap((s: Settings) => App.SaveSettings(s)),
   systemInfo: wrap(() => App.SystemInfo()),
   deleteAllData: wrap((confirm: string) => App.DeleteAllData(confirm)),
+  deleteAllDataAndBackup: wrap((confirm: string, backupPassword: string) => App.DeleteAllDataAndBackup(confirm, backupPassword)),
 
   // Quick recording from the microphone (also driven by the tray and the global hotkey)
   quickRecordStatus: wrap(() => App.QuickRecordStatus()),
@@ -119,6 +122,8 @@ export const api = {
   deleteBackupAccount: wrap((password: string) => App.DeleteBackupAccount(password)),
   changeBackupPassword: wrap((oldPw: string, newPw: string) => App.ChangeBackupPassword(oldPw, newPw)),
   backupDevices: wrap(() => App.BackupDevices()),
+  resolveBackupDowngrade: wrap((id: string, accept: boolean) => App.ResolveBackupDowngrade(id, accept)),
+  passwordStrength: wrap((pw: string) => App.PasswordStrength(pw)),
 };
 
 /** Event names the Go side emits (see app/app.go). */
