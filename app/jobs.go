@@ -83,9 +83,15 @@ type Job struct {
 	ErrorKind    ErrorKind `json:"errorKind"` // see the Kind* constants
 	Detail       string    `json:"detail"`    // the underlying error, for "show details"
 	TranscriptID string    `json:"transcriptId"`
-	Added        time.Time `json:"added"`
-	Started      time.Time `json:"started"`
-	Finished     time.Time `json:"finished"`
+	// Device is the compute device that did the work ("CPU", "Vulkan0"); DeviceNote says why it is
+	// not the one chosen in Settings ("" when it is); Speed is seconds of audio per second of
+	// transcription (× real time). Set once the model is loaded / the job is done.
+	Device     string    `json:"device"`
+	DeviceNote string    `json:"deviceNote"`
+	Speed      float64   `json:"speed"`
+	Added      time.Time `json:"added"`
+	Started    time.Time `json:"started"`
+	Finished   time.Time `json:"finished"`
 }
 
 type jobEntry struct {
@@ -480,6 +486,12 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 		return "", ErrNoModel
 	}
 	channels, err := a.d.Decoder.DecodeFile(ctx, j.Path, j.Options.SpeakerPerChannel)
+	// The audio exists only in this job's memory: zero it whatever happens, so no copy outlives the job.
+	defer func() {
+		for _, c := range channels {
+			clear(c)
+		}
+	}()
 	if err != nil {
 		return "", fmt.Errorf("decode %s: %w", j.Name, err)
 	}
@@ -487,12 +499,22 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 		return "", fmt.Errorf("decode %s: %w", j.Name, ErrEmpty)
 	}
 	p.set("loading model", pctDecoded)
-	eng, release, err := a.engines.acquire(modelPath, set.UseGPU)
+	eng, release, fresh, err := a.engines.acquire(modelPath, set.DeviceChoice())
 	if err != nil {
 		return "", fmt.Errorf("load model: %w", err)
 	}
 	defer release()
+	rd := runDevice(eng)
+	if rd.Fallback != "" && fresh {
+		// Once per loaded model: the user and the log hear why the chosen device is not used.
+		a.logger().Warn("compute device fallback", "wanted", set.DeviceChoice(), "device", rd.Device, "reason", rd.Fallback)
+		a.emit(EventDeviceFallback, DeviceFallback{Wanted: set.DeviceChoice(), Device: rd.Device, Reason: rd.Fallback})
+	}
+	if j, ok := a.jobs.update(j.ID, func(j *Job) { j.Device, j.DeviceNote = rd.Device, rd.Fallback }); ok {
+		a.emit(EventJob, j)
+	}
 	p.set("transcribing", pctLoaded)
+	began := a.d.Now()
 
 	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads, SpeechOnly: !set.NoVAD,
 		Words: j.Options.IdentifySpeakers}
@@ -504,11 +526,14 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 		spokenEnd = pctDiarize
 	}
 	var t *transcript.Transcript
+	var m []float32 // the mono mix, for diarization too
 	if j.Options.SpeakerPerChannel && len(channels) > 1 {
 		t, err = transcribeChannels(ctx, eng, channels, opt, p)
 	} else {
 		opt.Progress = func(pc int) { p.set("transcribing", pctLoaded+pc*(spokenEnd-pctLoaded)/100) }
-		t, err = eng.Transcribe(ctx, mono(channels), opt)
+		m = mono(channels) // a new buffer when there are several channels
+		defer clear(m)
+		t, err = eng.Transcribe(ctx, m, opt)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -519,9 +544,12 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("transcribe: %w", context.Canceled)
 	}
+	audioLen := time.Duration(len(channels[0])) * time.Second / sampleRate
+	took := a.d.Now().Sub(began)
+	a.jobs.update(j.ID, func(j *Job) { j.Speed = speed(audioLen, took) })
 	if j.Options.IdentifySpeakers {
 		p.set("identifying speakers", pctDiarize)
-		if err := a.d.Diarizer.Diarize(ctx, mono(channels), j.Options.Speakers, t); err != nil {
+		if err := a.d.Diarizer.Diarize(ctx, m, j.Options.Speakers, t); err != nil {
 			if ctx.Err() != nil {
 				return "", fmt.Errorf("identify speakers: %w", context.Canceled)
 			}
@@ -626,8 +654,9 @@ type pooled struct {
 
 func newEnginePool(e Engines) *enginePool { return &enginePool{eng: e, open: map[string]*pooled{}} }
 
-func (p *enginePool) acquire(path string, gpu bool) (Transcriber, func(), error) {
-	key := path + "\x00" + strconv.FormatBool(gpu)
+// acquire returns the model at path loaded on device, loading it when needed (fresh reports that).
+func (p *enginePool) acquire(path, device string) (Transcriber, func(), bool, error) {
+	key := path + "\x00" + device
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e, ok := p.open[key]
@@ -638,9 +667,9 @@ func (p *enginePool) acquire(path string, gpu bool) (Transcriber, func(), error)
 				delete(p.open, k)
 			}
 		}
-		t, err := p.eng.Open(path, gpu)
+		t, err := openOn(p.eng, path, device)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		e = &pooled{t: t}
 		p.open[key] = e
@@ -653,7 +682,7 @@ func (p *enginePool) acquire(path string, gpu bool) (Transcriber, func(), error)
 			e.refs--
 			p.mu.Unlock()
 		})
-	}, nil
+	}, !ok, nil
 }
 
 func (p *enginePool) closeAll() {

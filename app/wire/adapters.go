@@ -11,6 +11,7 @@ import (
 
 	"github.com/hushscribe/hushscribe/app"
 	"github.com/hushscribe/hushscribe/internal/audio"
+	"github.com/hushscribe/hushscribe/internal/devices"
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/export"
 	"github.com/hushscribe/hushscribe/internal/modelmgr"
@@ -167,7 +168,16 @@ func (x *modelManager) Path(_ context.Context, name string) (string, error) {
 type engines struct{ speech *speechDetector }
 
 func (x engines) Open(path string, gpu bool) (app.Transcriber, error) {
-	e, err := engine.Open(path, engine.Config{UseGPU: gpu})
+	if gpu {
+		return x.OpenOn(path, app.DeviceAuto)
+	}
+	return x.OpenOn(path, app.DeviceCPU)
+}
+
+// OpenOn implements app.DeviceEngines: the engine picks the device and falls back to the CPU with a
+// reason (transcriber.RunDevice) when the chosen one cannot be used.
+func (x engines) OpenOn(path, device string) (app.Transcriber, error) {
+	e, err := engine.Open(path, engine.Config{Device: device})
 	if err != nil {
 		if errors.Is(err, engine.ErrModel) {
 			return nil, fmt.Errorf("%w: %w", app.ErrModel, err)
@@ -180,6 +190,32 @@ func (x engines) Open(path string, gpu bool) (app.Transcriber, error) {
 type transcriber struct {
 	e      *engine.Engine
 	speech *speechDetector
+}
+
+// RunDevice implements app.DeviceReporter.
+func (t transcriber) RunDevice() app.RunDevice {
+	in := t.e.Info()
+	return app.RunDevice{Device: in.Device.Name, Description: in.Device.Description, Fallback: in.Fallback}
+}
+
+// computeDevices lists the devices for the app through internal/devices.
+type computeDevices struct{ sys devices.System }
+
+func (c computeDevices) List(ctx context.Context) (app.ComputeDevices, error) {
+	inv, err := c.sys.List(ctx)
+	if err != nil {
+		return app.ComputeDevices{}, err
+	}
+	out := app.ComputeDevices{Auto: inv.Auto().ID, Notes: inv.Notes}
+	for _, d := range inv.Devices {
+		out.Devices = append(out.Devices, app.ComputeDevice{ID: d.ID, Description: d.Description, Backend: d.Backend,
+			Type: d.Type, MemoryTotal: d.MemoryTotal, MemoryFree: d.MemoryFree, Usable: d.Usable})
+	}
+	return out, nil
+}
+
+func (computeDevices) MemoryNeeded(modelPath string) (uint64, error) {
+	return engine.EstimateMemory(modelPath)
 }
 
 func (t transcriber) Close() error { return t.e.Close() }

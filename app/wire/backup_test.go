@@ -15,6 +15,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/paths"
 	"github.com/hushscribe/hushscribe/internal/store"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 	"github.com/hushscribe/hushscribe/internal/vault"
 )
@@ -36,7 +37,7 @@ func newDevice(t *testing.T, name string) *device {
 		Backup: wire.BackupOptions{Iterations: 1000, WrapParams: vault.TestingParams(), DeviceName: name},
 	})
 	if errors.Is(err, store.ErrNoFTS5) {
-		t.Skip("SQLite without FTS5: run with -tags sqlite_fts5")
+		testgate.Missing(t, "SQLite without FTS5: run with -tags sqlite_fts5")
 	}
 	if err != nil {
 		t.Fatal(err)

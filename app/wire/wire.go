@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -43,6 +44,8 @@ type Config struct {
 	ONNXRuntime string
 	// Backend names the whisper.cpp compute backend, for display ("" = "cpu").
 	Backend string
+	// Logger gets what the log should say (a compute device fallback); nil discards.
+	Logger  *slog.Logger
 	Version string
 	Workers int
 	// Backup tunes the opt-in cloud backup client (tests lower its key derivation cost).
@@ -117,6 +120,8 @@ func Open(cfg Config) (*Backend, error) {
 		Sources:      app.NewSourceIndex(filepath.Join(cfg.Dirs.Root, "sources.json")),
 		Workers:      cfg.Workers,
 		Backend:      backend,
+		Devices:      computeDevices{},
+		Logger:       cfg.Logger,
 		Version:      cfg.Version,
 		DataDir:      cfg.Dirs.Root,
 	}

@@ -98,6 +98,16 @@ func (a *Audio) Mono() []float32 {
 	return a.mono
 }
 
+// Clear zeroes every sample (the channels and the mixed-down mono copy, if Mono made one) and drops
+// them, so that no copy of the audio outlives the job that decoded it.
+func (a *Audio) Clear() {
+	for _, c := range a.Channels {
+		clear(c)
+	}
+	clear(a.mono)
+	a.Channels, a.mono = nil, nil
+}
+
 // Duration is the length of the audio.
 func (a *Audio) Duration() time.Duration {
 	if a.SampleRate <= 0 || len(a.Channels) == 0 {

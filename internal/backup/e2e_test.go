@@ -16,6 +16,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/backupserver/backuptest"
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/store"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 	"github.com/hushscribe/hushscribe/internal/vault"
 )
@@ -25,7 +26,7 @@ func openStore(t *testing.T, dir string) *store.Library {
 	t.Helper()
 	lib, err := store.Open(filepath.Join(dir, "library.db"), store.Options{KDF: vault.TestingParams()})
 	if errors.Is(err, store.ErrNoFTS5) {
-		t.Skip("the library needs FTS5: run with -tags sqlite_fts5 (build/test.sh does)")
+		testgate.Missing(t, "the library needs FTS5: run with -tags sqlite_fts5 (build/test.sh does)")
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@
 //	hushscribe transcribe [flags] FILE...
 //	hushscribe models list|download|import|delete|default
 //	hushscribe serve [flags]        the self-hosted HTTP API
+//	hushscribe devices [--json]     the compute devices
 //	hushscribe version
 //
 // Exit codes distinguish what went wrong, so scripts can react: see the Exit* constants.
@@ -41,6 +42,11 @@ type Env struct {
 	Stderr  io.Writer
 	Getenv  func(string) string
 	Desktop func(args []string) error // starts the desktop app; nil in headless tests
+	Devices DeviceLister              // compute devices; nil = devices.System{} (ggml's)
+
+	// observeAudio, when set (by tests only), is shown every file's decoded samples right after
+	// decoding, so a test can check that they are zeroed once the file is transcribed.
+	observeAudio func(channels [][]float32)
 }
 
 // exitError carries an exit code through the error chain.
@@ -106,6 +112,8 @@ func dispatch(ctx context.Context, args []string, env Env) error {
 		return runModels(ctx, rest, env)
 	case "serve":
 		return runServe(ctx, rest, env)
+	case "devices":
+		return runDevices(ctx, rest, env)
 	case "version":
 		fmt.Fprintf(env.Stdout, "hushscribe %s\n", Version)
 		return nil
@@ -141,6 +149,7 @@ Usage:
   hushscribe models delete NAME           remove an installed model
   hushscribe models default [NAME]        show or set the default model
   hushscribe serve [flags]                run the self-hosted HTTP API (see serve -h)
+  hushscribe devices [--json]             compute devices (CPU, GPUs) and which one auto picks
   hushscribe version
 
 Data lives in $HUSHSCRIBE_HOME (default ~/.local/share/hushscribe). Nothing is sent over the network

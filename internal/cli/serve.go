@@ -41,6 +41,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	models := modelFlags{}
 	var keysFile, modelsDir, vadMode string
 	var gpu, noVAD bool
+	var device string
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
@@ -66,7 +67,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.DurationVar(&cfg.JobRetention, "retention", 15*time.Minute, "how long finished jobs and kept results live")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long running jobs may finish at shutdown")
 	fs.StringVar(&cfg.InstanceID, "instance-id", "", "embedded in job IDs so a load balancer can route polls")
-	fs.BoolVar(&gpu, "gpu", true, "use the GPU backend this build has (CUDA, Metal, Vulkan)")
+	fs.BoolVar(&gpu, "gpu", true, "use a GPU when there is one (-gpu=false: the CPU, same as -device cpu)")
+	fs.StringVar(&device, "device", "auto", "compute device: auto (the best GPU, else the CPU), cpu, or a name from `hushscribe devices`")
 	fs.StringVar(&vadMode, "vad", "auto", "voice activity detection (Silero VAD) for requests that do not send vad=false: auto (when installed), on (required), off")
 	fs.BoolVar(&noVAD, "no-vad", false, "never use voice activity detection (same as -vad off)")
 	if err := fs.Parse(args); err != nil {
@@ -81,6 +83,12 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	vadMode, err := parseVADMode(vadMode, noVAD)
 	if err != nil {
 		return usageErr("serve: %v", err)
+	}
+	if err := checkDevice("serve", device); err != nil {
+		return err
+	}
+	if !gpu {
+		device = engine.DeviceCPUName
 	}
 	if keysFile != "" {
 		h, err := server.LoadKeyHashes(keysFile)
@@ -126,14 +134,14 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	srv, err := server.New(cfg, server.Deps{
 		Diarize: diarizeFn,
-		Open:    server.WithVAD(server.EngineOpener(engine.Config{Threads: threads, UseGPU: gpu}), speech),
+		Open:    server.WithVAD(server.EngineOpener(engine.Config{Threads: threads, Device: device}), speech),
 		Decode:  server.AudioDecoder(audio.Options{MaxDuration: cfg.MaxAudioDuration}),
 		Logger:  logger,
 	})
 	if err != nil {
 		return usageErr("serve: %v", err)
 	}
-	logger.Info("serving", "addr", cfg.Addr, "models", len(models), "workers", cfg.Workers, "tls", cfg.TLSCertFile != "")
+	logger.Info("serving", "addr", cfg.Addr, "models", len(models), "workers", cfg.Workers, "tls", cfg.TLSCertFile != "", "device", device)
 	if err := srv.ListenAndServe(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("serve: %w", err)
 	}

@@ -26,13 +26,12 @@ import (
 )
 
 type transcribeFlags struct {
-	model, language, prompt, format, outDir, progress, modelsDir string
-	vad                                                          string
-	passwordFile                                                 string
-	translate, wordTS, splitChannels, noFallback, timestamps     bool
-	noVAD, diarize                                               bool
-	speakers                                                     int
-	threads, beam, maxLen                                        int
+	model, language, prompt, format, outDir, progress, modelsDir, device string
+	vad, passwordFile                                                    string
+	translate, wordTS, splitChannels, noFallback, timestamps             bool
+	noVAD, diarize                                                       bool
+	speakers                                                             int
+	threads, beam, maxLen                                                int
 }
 
 func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []string, error) {
@@ -61,6 +60,7 @@ func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []strin
 	fs.StringVar(&f.passwordFile, "password-file", "", "encrypt each result under the password in this file (first line): a password envelope named <name>.<ext>"+sealedfile.Ext+", see docs/FORMAT.md")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always, never")
 	fs.StringVar(&f.modelsDir, "models-dir", "", "folder of installed models (default: <data>/models)")
+	fs.StringVar(&f.device, "device", "auto", "compute device: auto (the best GPU, else the CPU), cpu, or a name from `hushscribe devices`")
 	fs.StringVar(&f.vad, "vad", "auto", "voice activity detection (Silero VAD): transcribe only speech; auto (when the silero-vad model and ONNX Runtime are installed), on (required), off")
 	fs.BoolVar(&f.noVAD, "no-vad", false, "transcribe everything, pauses included (same as -vad off)")
 	fs.BoolVar(&f.diarize, "diarize", false, "identify speakers (who spoke when) with the diarization models; see `hushscribe models catalog`")
@@ -114,6 +114,10 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		return usageErr("transcribe: refusing to write DOCX to a terminal; use -o DIR or redirect stdout")
 	}
 
+	if err := checkDevice("transcribe", f.device); err != nil {
+		return err
+	}
+
 	var password []byte
 	if f.passwordFile != "" {
 		if password, err = readPassword(f.passwordFile); err != nil {
@@ -130,11 +134,14 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 	if threads == 0 {
 		threads = min(runtime.NumCPU(), 8)
 	}
-	eng, err := engine.Open(modelPath, engine.Config{Threads: threads, UseGPU: true})
+	eng, err := engine.Open(modelPath, engine.Config{Threads: threads, Device: f.device})
 	if err != nil {
 		return withCode(ExitNoModel, fmt.Errorf("load model %s: %w", modelPath, err))
 	}
 	defer eng.Close()
+	if fb := eng.Info().Fallback; fb != "" {
+		fmt.Fprintf(env.Stderr, "hushscribe: warning: %s\n", fb) // never a silent CPU run
+	}
 	speech, closeVAD, err := speechDetector(env, f.modelsDir, f.vad)
 	if err != nil {
 		return err
@@ -173,7 +180,7 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		if showProgress {
 			bar = newProgressBar(env.Stderr, filepath.Base(file))
 		}
-		t, err := transcribeFile(ctx, eng, speech, dz, file, opt, f.splitChannels, modelName, bar)
+		t, err := transcribeFile(ctx, eng, speech, dz, file, opt, f.splitChannels, modelName, bar, env.observeAudio)
 		if bar != nil {
 			bar.done(err)
 		}
@@ -233,10 +240,11 @@ func classify(err error) int {
 
 // transcribeFile decodes one file into memory, transcribes it and drops the samples. The audio exists
 // only in this function's memory: it is zeroed before returning so no copy outlives the job.
+// observe, when not nil, is shown the decoded channels (tests check they are zeroed afterwards).
 //
 // With a speech detector only the speech is transcribed (vad.TranscribeSpeech): timestamps stay the
 // recording's, pauses cost no decoding time, and silence or music yields no text.
-func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector, dz *diarizeStep, path string, opt engine.Options, split bool, modelName string, bar *progressBar) (*transcript.Transcript, error) {
+func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector, dz *diarizeStep, path string, opt engine.Options, split bool, modelName string, bar *progressBar, observe func([][]float32)) (*transcript.Transcript, error) {
 	run := func(ctx context.Context, samples []float32, o engine.Options) (*transcript.Transcript, error) {
 		if speech == nil {
 			return eng.Transcribe(ctx, samples, o)
@@ -256,12 +264,10 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector
 	if err != nil {
 		return nil, withCode(ExitBadInput, fmt.Errorf("decode: %w", err))
 	}
-	defer func() {
-		for _, ch := range a.Channels {
-			clear(ch)
-		}
-		a.Channels = nil
-	}()
+	if observe != nil {
+		observe(a.Channels)
+	}
+	defer a.Clear()
 
 	base := filepath.Base(path)
 	t := &transcript.Transcript{

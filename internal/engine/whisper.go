@@ -1,7 +1,7 @@
 package engine
 
 /*
-#cgo LDFLAGS: -lwhisper -lggml -lggml-base -lggml-cpu
+#cgo LDFLAGS: -lwhisper -lggml -lggml-base
 #include <stdlib.h>
 #include <whisper.h>
 #include "shim.h"
@@ -42,12 +42,16 @@ func systemInfo() string {
 	return strings.TrimSpace(whisper.Whisper_print_system_info())
 }
 
-func loadModel(path string, cfg Config) (*model, error) {
+// loadModel loads the model on dev, which must be in ggml's device list (loadBackends ran).
+func loadModel(path string, cfg Config, dev Device) (*model, error) {
 	C.hs_quiet_logs()
 	// The bindings' Whisper_init always uses whisper_context_default_params (GPU and flash attention
 	// on) and allocates a default whisper_state nobody here would use, so the model is loaded here.
 	params := C.whisper_context_default_params()
-	params.use_gpu = C.bool(cfg.UseGPU)
+	params.use_gpu = C.bool(dev.IsGPU())
+	if dev.IsGPU() {
+		params.gpu_device = C.int(dev.gpuIndex)
+	}
 	params.flash_attn = C.bool(!cfg.NoFlashAttention)
 	params.dtw_token_timestamps = false
 	cpath := C.CString(path)
@@ -64,10 +68,8 @@ func loadModel(path string, cfg Config) (*model, error) {
 	for id := range n {
 		m.langs[whisper.Whisper_lang_str(id)] = id
 	}
-	if cfg.UseGPU {
-		if name := C.hs_gpu_backend(); name != nil {
-			m.backend = strings.ToLower(C.GoString(name))
-		}
+	if dev.IsGPU() {
+		m.backend = strings.ToLower(dev.Backend)
 	}
 	return m, nil
 }

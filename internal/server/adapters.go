@@ -90,7 +90,7 @@ func (t engineTranscriber) Transcribe(ctx context.Context, samples []float32, op
 
 func (t engineTranscriber) Info() ModelInfo {
 	in := t.e.Info()
-	return ModelInfo{Type: in.Type, Multilingual: in.Multilingual, Backend: in.Backend}
+	return ModelInfo{Type: in.Type, Multilingual: in.Multilingual, Backend: in.Backend, Device: in.Device.Name, Fallback: in.Fallback}
 }
 
 func (t engineTranscriber) Close() error { return t.e.Close() }

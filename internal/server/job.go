@@ -129,7 +129,14 @@ func (s *Server) run(j *job) {
 	j.mu.Unlock()
 
 	samples, err := s.deps.Decode(j.ctx, bytes.NewReader(data), j.params.fileName)
+	// The upload and the samples exist only in this job's memory: zero both, so that no copy of the
+	// audio outlives the job.
+	// Both are zeroed before the client hears back.
+	clear(data)
 	data = nil
+	if err != nil || j.ctx.Err() != nil {
+		clear(samples)
+	}
 	switch {
 	case j.ctx.Err() != nil:
 		s.finish(j, nil, causeError(j.ctx))
@@ -174,6 +181,7 @@ func (s *Server) run(j *job) {
 			err = fmt.Errorf("identify speakers: %w", derr)
 		}
 	}
+	clear(samples) // the engine is done with them
 	s.metrics.observeTranscription(time.Since(start), audio, err == nil)
 	switch {
 	case j.ctx.Err() != nil:

@@ -168,6 +168,16 @@ func (s *Server) writeMetrics(out io.Writer) error {
 	for _, name := range s.names {
 		sample("hushscribe_model_info", 1, "model", name, "sha256", s.models[name].SHA256)
 	}
+	family("hushscribe_model_device_info", "gauge", "Always 1; the compute device each loaded model runs on (fallback=\"1\": not the one asked for).")
+	for _, name := range s.names {
+		if in := s.models[name].Info; in != nil && in.Device != "" {
+			fb := "0"
+			if in.Fallback != "" {
+				fb = "1"
+			}
+			sample("hushscribe_model_device_info", 1, "model", name, "device", in.Device, "backend", in.Backend, "fallback", fb)
+		}
+	}
 
 	rt := []rtmetrics.Sample{
 		{Name: "/memory/classes/heap/objects:bytes"},

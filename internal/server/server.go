@@ -164,6 +164,9 @@ type ModelInfo struct {
 	Type         string `json:"type,omitempty"` // "tiny", "base", ...
 	Multilingual bool   `json:"multilingual"`
 	Backend      string `json:"backend,omitempty"` // "cpu", "cuda", ...
+	Device       string `json:"device,omitempty"`  // the compute device it runs on: "CPU", "Vulkan0", "CUDA0"
+	// Fallback says why the model runs on the CPU although -device asked for a GPU ("" when not).
+	Fallback string `json:"fallback,omitempty"`
 }
 
 // Deps are the server's collaborators.
@@ -202,8 +205,10 @@ type Server struct {
 	models  map[string]*model
 	names   []string // model names, sorted
 	handler http.Handler
-	metrics *metrics
-	jobs    *jobStore
+	// patterns are the routes registered on the handler's mux, in order.
+	patterns []string
+	metrics  *metrics
+	jobs     *jobStore
 
 	uploads  *uploads      // uploads being read
 	slots    chan struct{} // one per admitted job, taken once its upload is read
@@ -279,6 +284,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		if err != nil {
 			s.closeModels()
 			return nil, err
+		}
+		if m.Info != nil && m.Info.Fallback != "" {
+			s.log.Warn("compute device fallback", "model", name, "device", m.Info.Device, "reason", m.Info.Fallback)
 		}
 		s.models[name] = m
 		s.names = append(s.names, name)

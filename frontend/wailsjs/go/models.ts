@@ -45,6 +45,30 @@ export namespace app {
 	    lastTry: string;
 	}
 	
+	export interface ComputeDevice {
+	    id: string;
+	    description: string;
+	    backend: string;
+	    type: string;
+	    memoryTotal: number;
+	    memoryFree: number;
+	    usable: boolean;
+	}
+	
+	export interface ComputeDevices {
+	    devices: Array<app.ComputeDevice>;
+	    auto: string;
+	    notes: Array<string>;
+	    selected: string;
+	    modelMemory: number;
+	}
+	
+	export interface DeviceFallback {
+	    wanted: string;
+	    device: string;
+	    reason: string;
+	}
+	
 	export interface Entry {
 	    id: string;
 	    title: string;
@@ -113,6 +137,9 @@ export namespace app {
 	    errorKind: string;
 	    detail: string;
 	    transcriptId: string;
+	    device: string;
+	    deviceNote: string;
+	    speed: number;
 	    added: string;
 	    started: string;
 	    finished: string;
@@ -194,6 +221,7 @@ export namespace app {
 	    speakers: number;
 	    threads: number;
 	    useGpu: boolean;
+	    device: string;
 	    exportFormat: string;
 	    exportOptions: app.ExportOptions;
 	    inputDevice: string;

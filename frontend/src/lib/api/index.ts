@@ -25,6 +25,8 @@ export type QuickRecordState = app.QuickRecordState;
 export type QuickRecordResult = app.QuickRecordResult;
 export type InputDevice = app.InputDevice;
 export type InputLevel = app.InputLevel;
+export type ComputeDevices = app.ComputeDevices;
+export type DeviceFallback = app.DeviceFallback;
 export type Transcript = transcript.Transcript;
 export type Segment = transcript.Segment;
 export type Speaker = transcript.Speaker;
@@ -104,6 +106,7 @@ export const api = {
   settings: wrap(() => App.GetSettings()),
   saveSettings: wrap((s: Settings) => App.SaveSettings(s)),
   systemInfo: wrap(() => App.SystemInfo()),
+  computeDevices: wrap(() => App.ComputeDevices()),
   deleteAllData: wrap((confirm: string) => App.DeleteAllData(confirm)),
   deleteAllDataAndBackup: wrap((confirm: string, backupPassword: string) => App.DeleteAllDataAndBackup(confirm, backupPassword)),
 
@@ -141,6 +144,7 @@ export const Events = {
   showTranscript: "transcript:show",
   system: "system",
   filesRequested: "files:requested",
+  deviceFallback: "device:fallback",
 } as const;
 
 /** on subscribes to a Go event and returns the unsubscribe function. */

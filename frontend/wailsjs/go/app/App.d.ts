@@ -27,6 +27,8 @@ export function ChooseFiles():Promise<Array<string>>;
 
 export function ClearFinished():Promise<number>;
 
+export function ComputeDevices():Promise<app.ComputeDevices>;
+
 export function DeleteAllData(arg1:string):Promise<void>;
 
 export function DeleteAllDataAndBackup(arg1:string,arg2:string):Promise<void>;

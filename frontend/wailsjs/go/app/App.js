@@ -50,6 +50,10 @@ export function ClearFinished() {
   return window['go']['app']['App']['ClearFinished']();
 }
 
+export function ComputeDevices() {
+  return window['go']['app']['App']['ComputeDevices']();
+}
+
 export function DeleteAllData(arg1) {
   return window['go']['app']['App']['DeleteAllData'](arg1);
 }
