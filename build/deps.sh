@@ -12,9 +12,13 @@ pkgs=(
   xdotool xclip python3-gi gir1.2-gtk-3.0                # tests: native drag and drop and file dialog (build/dndtest.sh)
   dbus-x11 gnome-keyring libsecret-tools                 # tests: a real Secret Service for go-keyring
   pulseaudio pulseaudio-utils                            # tests: a null sink + monitor for microphone capture
+  xterm at-spi2-core                                     # tests: dictation into a terminal; the password-field check (build/dictationtest.sh)
   postgresql                                             # tests: the backup server's PostgreSQL store
   libreoffice-writer-nogui                               # tests: the DOCX export opens in LibreOffice (internal/export)
   gcc-mingw-w64-x86-64-posix                             # tests: type-check the Windows build (build/crosscheck.sh)
+  g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 zip # the Windows build (build/windows.sh)
+  wine64 wine                                            # tests: run the Windows build under Wine
+  lintian appstream desktop-file-utils debootstrap       # packaging (build/package.sh, build/packagetest.sh)
   libvulkan-dev glslc glslang-tools spirv-headers patch  # the Vulkan backend module (build/whisper.sh)
   mesa-vulkan-drivers vulkan-tools                       # tests: Vulkan on the CPU (lavapipe), vulkaninfo
 )

@@ -7,7 +7,8 @@
 #   go vet of the Windows and macOS builds (build/crosscheck.sh);
 #   the frontend's unit tests and end-to-end tests in headless Chromium; the desktop window screenshot
 #   check, and that app driven under Xvfb (native drag and drop, the native file dialog, a quick
-#   recording with the global hotkey); the keychain tests against a real Secret Service.
+#   recording with the global hotkey); push-to-talk dictation typed into a GTK entry, an xterm and
+#   Chromium (build/dictationtest.sh); the keychain tests against a real Secret Service.
 # Environment: HUSHSCRIBE_CORPUS (default ../shared/corpus), GOTEST_FLAGS (extra go test flags), CI (set:
 # a missing tool or an unlisted skip fails; PostgreSQL is required, as HUSHSCRIBE_TEST_POSTGRES=1).
 set -uo pipefail
@@ -15,6 +16,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . build/env.sh || exit 1
 export HUSHSCRIBE_CORPUS=${HUSHSCRIBE_CORPUS:-$(cd "$root/.." && pwd)/shared/corpus}
+# Test peers nobody here wrote, built or installed once into the cache: the official OpenAI SDK
+# (internal/server/sdktest) and a real S3 server (internal/s3test).
+HUSHSCRIBE_OPENAI_SDK=${HUSHSCRIBE_OPENAI_SDK:-$(build/sdk.sh)} || exit 1
+HUSHSCRIBE_VERSITYGW=${HUSHSCRIBE_VERSITYGW:-$(build/versitygw.sh)} || exit 1
+export HUSHSCRIBE_OPENAI_SDK HUSHSCRIBE_VERSITYGW
 export GOFLAGS=${GOFLAGS:-}
 # libgomp spins while waiting; on a shared 2-core CI machine that makes whisper.cpp 6-20x slower.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
@@ -39,7 +45,7 @@ step "go test" gotest -timeout 40m ${GOTEST_FLAGS:-} ./...
 # idle timer, the backup client and server, the app's job workers and quick recording) again under
 # the race detector.
 step "go test -race (concurrent packages)" gotest -race -timeout 40m ${GOTEST_FLAGS:-} \
-  ./internal/server ./internal/store ./internal/backup ./internal/backupserver ./internal/quickrecord ./app ./app/wire
+  ./internal/server ./internal/store ./internal/backup ./internal/backupserver ./internal/quickrecord ./internal/dictation ./internal/textinput ./app ./app/wire
 step "go vet for Windows and macOS" build/crosscheck.sh
 if [ -f internal/keychain/testdata/run-real.sh ]; then
   step "keychain (real Secret Service)" bash internal/keychain/testdata/run-real.sh
@@ -59,6 +65,11 @@ if [ -f frontend/package.json ]; then
     step "desktop app driven like a user (drop, file dialog, hotkey recording)" bash build/dndtest.sh bin/hushscribe
   fi
 fi
+if [ -f build/dictationtest.sh ]; then # after the frontend steps, which install playwright-core
+  step "dictation into GTK, xterm and Chromium (Xvfb, PulseAudio, XTEST, AT-SPI)" bash build/dictationtest.sh
+fi
+step "Debian package on a clean Debian 12 (lintian, apt install, transcribe, window)" build/packagetest.sh
+step "Windows build under Wine (transcript parity, vault/store/export/modelmgr tests)" build/windows.sh "${TMPDIR:-/tmp}/hushscribe-windows-dist"
 echo
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED steps: ${failed[*]}"

@@ -221,7 +221,8 @@ func (computeDevices) MemoryNeeded(modelPath string) (uint64, error) {
 func (t transcriber) Close() error { return t.e.Close() }
 
 func (t transcriber) Transcribe(ctx context.Context, samples []float32, opt app.TranscribeOptions) (*transcript.Transcript, error) {
-	eo := engine.Options{Language: opt.Language, Translate: opt.Translate, Threads: opt.Threads, Progress: opt.Progress, WordTimestamps: opt.Words}
+	eo := engine.Options{Language: opt.Language, Translate: opt.Translate, Threads: opt.Threads, Progress: opt.Progress, WordTimestamps: opt.Words,
+		Prompt: opt.Prompt}
 	var out *transcript.Transcript
 	var err error
 	if det := t.speech.get(opt.SpeechOnly); det != nil {
@@ -348,7 +349,7 @@ func (w *wiper) Wipe(ctx context.Context) error {
 		IncludeModels: true, Keychain: w.cfg.Keychain,
 	})
 	w.lib.mu.Lock()
-	w.lib.prefs = vaultPrefs{}
+	w.lib.prefs = defaultVaultPrefs()
 	w.lib.mu.Unlock()
 	if merr := os.MkdirAll(w.cfg.Dirs.Models, 0o700); merr != nil {
 		err = errors.Join(err, merr)

@@ -118,6 +118,7 @@ func loadBackends(dirs []string) (Backends, error) {
 	loaded.Lock()
 	defer loaded.Unlock()
 	if !loaded.done {
+		C.hs_quiet_logs() // before loading: ggml reports every module it loads at info level
 		C.hs_log_ggml_aborts()
 		if len(dirs) == 0 {
 			dirs = DefaultBackendDirs()

@@ -155,6 +155,10 @@ type Options struct {
 	// Progress receives 0..100, monotonically; 100 exactly once when the transcription succeeds.
 	// It is called on the transcribing goroutine and must not block for long.
 	Progress func(percent int)
+	// Segment, when set, receives each non-empty segment (times and text, no words) as soon as
+	// whisper.cpp has decoded it, in order, before Transcribe returns: streaming clients show text
+	// while a long file runs. It is called on the transcribing goroutine and must not block for long.
+	Segment func(transcript.Segment)
 }
 
 // Engine is a loaded model. Its methods are safe for concurrent use.
@@ -238,8 +242,8 @@ func toTranscript(res *result, duration time.Duration, model string, wordTimes b
 		Segments: []transcript.Segment{},
 	}
 	for _, s := range res.segments {
-		text := strings.ToValidUTF8(s.text, "\uFFFD")
-		if strings.TrimSpace(text) == "" {
+		text := segmentText(s)
+		if text == "" {
 			continue
 		}
 		seg := transcript.Segment{Start: centis(s.t0), End: centis(s.t1), Text: text}
@@ -249,6 +253,28 @@ func toTranscript(res *result, duration time.Duration, model string, wordTimes b
 		t.Segments = append(t.Segments, seg)
 	}
 	return t
+}
+
+// segmentText is a raw segment's text as the transcript keeps it; "" means the segment is dropped.
+func segmentText(s rawSegment) string {
+	text := strings.ToValidUTF8(s.text, "\uFFFD")
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	return text
+}
+
+// segmentFunc adapts Options.Segment to the raw segments whisper.cpp reports, with the same
+// filtering Transcribe applies.
+func segmentFunc(fn func(transcript.Segment)) func(rawSegment) {
+	if fn == nil {
+		return nil
+	}
+	return func(s rawSegment) {
+		if text := segmentText(s); text != "" {
+			fn(transcript.Segment{Start: centis(s.t0), End: centis(s.t1), Text: text})
+		}
+	}
 }
 
 func centis(t int64) time.Duration { return time.Duration(t) * 10 * time.Millisecond }
@@ -315,6 +341,7 @@ func (e *Engine) run(ctx context.Context, samples []float32, opt Options) (*resu
 		tokenTimes:     opt.WordTimestamps || opt.MaxSegmentLength > 0,
 		maxLen:         max(opt.MaxSegmentLength, 0),
 		noSpeechThresh: opt.NoSpeechThreshold,
+		segment:        segmentFunc(opt.Segment),
 	}, progress.report)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hushscribe/hushscribe/internal/testmodel"
+	"github.com/hushscribe/hushscribe/internal/transcript"
 )
 
 func TestOpenBadModel(t *testing.T) {
@@ -179,6 +180,41 @@ func TestProgress(t *testing.T) {
 	for i := 1; i < len(got); i++ {
 		if got[i] <= got[i-1] || got[i] > 100 || got[i-1] < 0 {
 			t.Fatalf("progress not strictly increasing: %v", got)
+		}
+	}
+}
+
+// TestSegmentCallback: the segments streamed while decoding are, in order, exactly the segments
+// of the finished transcript (without words), and each arrives before Transcribe returns.
+func TestSegmentCallback(t *testing.T) {
+	e := testEngine(t, testmodel.Micro)
+	_, samples := decodeWAV(t, "jfk.flac")
+	samples = loop(samples, 35*SampleRate) // two windows, so segments arrive in two batches
+	var streamed []transcript.Segment
+	var progressAt []int // progress already reported when each segment arrived
+	last := 0
+	tr, err := e.Transcribe(context.Background(), samples, Options{Language: "en",
+		Progress: func(p int) { last = p },
+		Segment: func(s transcript.Segment) {
+			streamed = append(streamed, s)
+			progressAt = append(progressAt, last)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Segments) == 0 {
+		t.Fatal("no segments")
+	}
+	want := make([]transcript.Segment, len(tr.Segments))
+	for i, s := range tr.Segments {
+		want[i] = transcript.Segment{Start: s.Start, End: s.End, Text: s.Text}
+	}
+	if !reflect.DeepEqual(streamed, want) {
+		t.Fatalf("streamed segments differ from the transcript's:\n got %+v\nwant %+v", streamed, want)
+	}
+	for _, p := range progressAt {
+		if p == 100 {
+			t.Fatalf("a segment arrived after the transcription finished (progress %v)", progressAt)
 		}
 	}
 }

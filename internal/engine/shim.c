@@ -16,6 +16,8 @@ hs_job *hs_job_new(uintptr_t handle) {
 
 void hs_job_free(hs_job *job) { free(job); }
 
+void hs_job_set_segment(hs_job *job, uintptr_t handle) { job->segment = handle; }
+
 void hs_job_cancel(hs_job *job) { __atomic_store_n(&job->cancelled, 1, __ATOMIC_SEQ_CST); }
 
 static int hs_cancelled(hs_job *job) { return __atomic_load_n(&job->cancelled, __ATOMIC_SEQ_CST); }
@@ -39,6 +41,15 @@ static void hs_progress_cb(struct whisper_context *ctx, struct whisper_state *st
 	}
 }
 
+// Called after each decoded window with the number of segments it added at the end of the state.
+static void hs_segment_cb(struct whisper_context *ctx, struct whisper_state *st, int n_new, void *ud) {
+	(void)ctx;
+	hs_job *job = (hs_job *)ud;
+	if (job->segment != 0 && n_new > 0) {
+		hsSegment(job->segment, st, n_new);
+	}
+}
+
 void hs_set_callbacks(struct whisper_full_params *p, hs_job *job) {
 	p->abort_callback = hs_abort_cb;
 	p->abort_callback_user_data = job;
@@ -46,8 +57,8 @@ void hs_set_callbacks(struct whisper_full_params *p, hs_job *job) {
 	p->encoder_begin_callback_user_data = job;
 	p->progress_callback = hs_progress_cb;
 	p->progress_callback_user_data = job;
-	p->new_segment_callback = NULL;
-	p->new_segment_callback_user_data = NULL;
+	p->new_segment_callback = hs_segment_cb;
+	p->new_segment_callback_user_data = job;
 }
 
 // whisper.cpp and ggml log a lot at info level; keep errors only.

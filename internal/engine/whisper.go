@@ -101,11 +101,19 @@ type fullParams struct {
 	tokenTimes     bool
 	maxLen         int
 	noSpeechThresh float32
+	// segment, when set, receives each segment as whisper.cpp finishes it (on the transcribing
+	// goroutine, before full returns).
+	segment func(rawSegment)
 }
 
 //export hsProgress
 func hsProgress(h C.uintptr_t, p C.int) {
 	cgo.Handle(h).Value().(func(int))(int(p))
+}
+
+//export hsSegment
+func hsSegment(h C.uintptr_t, st *C.struct_whisper_state, n C.int) {
+	cgo.Handle(h).Value().(func(*C.struct_whisper_state, int))(st, int(n))
 }
 
 // full runs whisper_full_with_state on a fresh state.
@@ -169,6 +177,21 @@ func (m *model) full(ctx context.Context, samples []float32, fp fullParams, prog
 		return nil, fmt.Errorf("engine: out of memory")
 	}
 	defer C.hs_job_free(job)
+	if fp.segment != nil {
+		sh := cgo.NewHandle(func(st *C.struct_whisper_state, n int) {
+			total := int(C.whisper_full_n_segments_from_state(st))
+			for i := max(total-n, 0); i < total; i++ {
+				ci := C.int(i)
+				fp.segment(rawSegment{
+					t0:   int64(C.whisper_full_get_segment_t0_from_state(st, ci)),
+					t1:   int64(C.whisper_full_get_segment_t1_from_state(st, ci)),
+					text: C.GoString(C.whisper_full_get_segment_text_from_state(st, ci)),
+				})
+			}
+		})
+		defer sh.Delete()
+		C.hs_job_set_segment(job, C.uintptr_t(sh))
+	}
 	// Replaces all callbacks the bindings' default params installed (they would look up their
 	// unsynchronised global maps keyed by the context, shared by all concurrent calls).
 	C.hs_set_callbacks(p, job)

@@ -36,8 +36,16 @@ func (s speechOnly) Transcribe(ctx context.Context, samples []float32, opt Optio
 	if !opt.SpeechOnly {
 		return s.Transcriber.Transcribe(ctx, samples, opt)
 	}
-	return vad.TranscribeSpeech(ctx, s.det, samples, vad.JoinOptions{}, func(ctx context.Context, x []float32) (*transcript.Transcript, error) {
-		return s.Transcriber.Transcribe(ctx, x, opt)
+	return vad.TranscribeSpeechJoined(ctx, s.det, samples, vad.JoinOptions{}, func(ctx context.Context, x []float32, j vad.Joined) (*transcript.Transcript, error) {
+		o := opt
+		if seg := opt.Segment; seg != nil {
+			// Streamed segments get the recording's times too.
+			o.Segment = func(sg transcript.Segment) {
+				sg.Start, sg.End = j.Map(sg.Start, false), j.Map(sg.End, true)
+				seg(sg)
+			}
+		}
+		return s.Transcriber.Transcribe(ctx, x, o)
 	})
 }
 
@@ -81,6 +89,7 @@ func (t engineTranscriber) Transcribe(ctx context.Context, samples []float32, op
 		TemperatureFallback: opt.TemperatureFallback,
 		WordTimestamps:      opt.WordTimestamps,
 		Progress:            opt.Progress,
+		Segment:             opt.Segment,
 	})
 	if errors.Is(err, engine.ErrLanguage) {
 		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)

@@ -40,6 +40,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /v1/jobs/{id}", s.auth(s.handleJob))
 	mux.HandleFunc("DELETE /v1/jobs/{id}", s.auth(s.handleDeleteJob))
 	mux.HandleFunc("GET /v1/jobs/{id}/result", s.auth(s.handleResult))
+	mux.HandleFunc("GET /v1/jobs/{id}/events", s.auth(s.handleJobEvents))
 	mux.HandleFunc("GET /v1/models", s.auth(s.handleModels))
 	mux.HandleFunc("GET /v1/models/{model}", s.auth(s.handleModel))
 	mux.HandleFunc("GET /healthz", s.handleHealth)
@@ -51,7 +52,7 @@ func (s *Server) routes() http.Handler {
 	// Known paths with the wrong method get 405, anything else 404, both as JSON errors.
 	for path, allow := range map[string]string{
 		"/v1/audio/transcriptions": "POST", "/v1/audio/translations": "POST", "/v1/jobs": "GET, POST",
-		"/v1/jobs/{id}": "GET, DELETE", "/v1/jobs/{id}/result": "GET", "/v1/models": "GET",
+		"/v1/jobs/{id}": "GET, DELETE", "/v1/jobs/{id}/result": "GET", "/v1/jobs/{id}/events": "GET", "/v1/models": "GET",
 		"/v1/models/{model}": "GET", "/healthz": "GET", "/metrics": "GET",
 	} {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
@@ -213,6 +214,10 @@ func (s *Server) handleSync(task string) authedHandler {
 			return
 		}
 		j := s.newJob(owner, false, task, p)
+		if p.stream {
+			s.handleStream(w, r, j)
+			return
+		}
 		stop := context.AfterFunc(r.Context(), func() { j.cancel(errClientGone) })
 		defer stop()
 		if e := s.enqueue(j); e != nil {

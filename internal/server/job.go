@@ -44,6 +44,7 @@ type job struct {
 	cancel   context.CancelCauseFunc
 	done     chan struct{}
 	progress atomic.Int32
+	feed     *feed // segments and progress for streaming clients (stream.go)
 
 	mu       sync.Mutex
 	data     []byte // the upload; nil once decoded
@@ -69,7 +70,7 @@ func newJobID(instance string) string {
 
 func (s *Server) newJob(owner int, async bool, task string, p *params) *job {
 	j := &job{id: newJobID(s.cfg.InstanceID), owner: owner, async: async, task: task, params: p, data: p.data,
-		state: stateQueued, created: s.deps.Now(), done: make(chan struct{})}
+		state: stateQueued, created: s.deps.Now(), done: make(chan struct{}), feed: newFeed()}
 	p.data = nil
 	j.ctx, j.cancel = context.WithCancelCause(s.jobsCtx)
 	return j
@@ -171,8 +172,15 @@ func (s *Server) run(j *job) {
 		Temperature:         p.temperature,
 		TemperatureFallback: p.fallback,
 		WordTimestamps:      p.words || p.diarize, // diarization splits segments between words
-		Progress:            func(pc int) { j.progress.Store(int32(min(max(pc, 0), 100))) },
-		SpeechOnly:          p.vad,
+		Progress: func(pc int) {
+			j.progress.Store(int32(min(max(pc, 0), 100)))
+			j.feed.poke()
+		},
+		Segment: func(seg transcript.Segment) {
+			seg.Start, seg.End = min(max(seg.Start, 0), audio), min(max(seg.End, 0), audio)
+			j.feed.add(seg)
+		},
+		SpeechOnly: p.vad,
 	}
 	start := time.Now()
 	t, err := p.model.tr.Transcribe(j.ctx, samples, opt)
@@ -233,6 +241,7 @@ func (s *Server) finish(j *job, t *transcript.Transcript, e *Error) {
 	j.mu.Unlock()
 	j.cancel(nil) // release the context's resources
 	close(j.done)
+	j.feed.close()
 	s.metrics.jobFinished(string(state))
 }
 

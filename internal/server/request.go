@@ -32,6 +32,7 @@ type params struct {
 	vad         bool   // transcribe only speech (default true)
 	diarize     bool   // label speakers
 	speakers    int    // the number of speakers, if the client knows it (implies diarize)
+	stream      bool   // stream=true: answer with server-sent events (stream.go)
 	task        string // job API only: "transcribe" or "translate"
 	fileName    string
 	data        []byte
@@ -203,10 +204,15 @@ func (s *Server) parseFields(p *params, fields map[string][]string, jobAPI bool)
 		return badRequest("diarize", "unsupported", "speaker diarization is not available on this server (its models are not installed)")
 	}
 
-	if s := one("stream"); s != "" {
-		if b, err := strconv.ParseBool(s); err != nil || b {
-			return badRequest("stream", "unsupported", "streaming responses are not supported; use the job API for long files")
+	if v := one("stream"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badRequest("stream", "invalid_request", "stream must be true or false")
 		}
+		p.stream = b
+	}
+	if p.stream && (jobAPI || p.format != formatJSON && p.format != formatText) {
+		return badRequest("stream", "invalid_request", "stream=true answers with server-sent events; use it with response_format json or text (the job API streams at GET /v1/jobs/{id}/events)")
 	}
 
 	if jobAPI {

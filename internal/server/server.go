@@ -147,6 +147,10 @@ type Options struct {
 	TemperatureFallback bool
 	WordTimestamps      bool
 	Progress            func(percent int) // 0..100; may be nil
+	// Segment, when set, receives each segment (times and text) as soon as it is decoded, in the
+	// order of the final transcript, before Transcribe returns. A Transcriber that cannot stream
+	// may ignore it: streaming clients then get every segment at the end.
+	Segment func(transcript.Segment)
 	// SpeechOnly asks for only the speech to be transcribed (voice activity detection; the request's
 	// "vad" field, default true). Transcribers without a detector ignore it (see WithVAD).
 	SpeechOnly bool

@@ -105,6 +105,14 @@ type TranscribeFunc func(ctx context.Context, samples []float32) (*transcript.Tr
 // hallucinate on. A recording without speech yields a transcript without segments and transcribe is
 // not called. The result's Duration is the whole recording's.
 func TranscribeSpeech(ctx context.Context, d Detector, samples []float32, o JoinOptions, transcribe TranscribeFunc) (*transcript.Transcript, error) {
+	return TranscribeSpeechJoined(ctx, d, samples, o, func(ctx context.Context, x []float32, _ Joined) (*transcript.Transcript, error) {
+		return transcribe(ctx, x)
+	})
+}
+
+// TranscribeSpeechJoined is TranscribeSpeech for transcribers that also need the map (to move
+// segments they stream out before returning to the recording's timeline).
+func TranscribeSpeechJoined(ctx context.Context, d Detector, samples []float32, o JoinOptions, transcribe func(ctx context.Context, x []float32, j Joined) (*transcript.Transcript, error)) (*transcript.Transcript, error) {
 	regions, err := d.Detect(samples)
 	if err != nil {
 		return nil, fmt.Errorf("detect speech: %w", err)
@@ -114,7 +122,7 @@ func TranscribeSpeech(ctx context.Context, d Detector, samples []float32, o Join
 	if len(j.Samples) == 0 {
 		return &transcript.Transcript{Duration: dur, Segments: []transcript.Segment{}}, nil
 	}
-	t, err := transcribe(ctx, j.Samples)
+	t, err := transcribe(ctx, j.Samples, j)
 	clear(j.Samples)
 	if err != nil {
 		return nil, err
