@@ -31,7 +31,7 @@ func newKeyboard(t *testing.T) *keyboard {
 	}
 	t.Cleanup(conn.Close)
 	if err := xtest.Init(conn); err != nil {
-		t.Skipf("the X server has no XTEST extension: %v", err)
+		testgate.Missing(t, "the X server has no XTEST extension: %v", err)
 	}
 	setup := xproto.Setup(conn)
 	km, err := xproto.GetKeyboardMapping(conn, setup.MinKeycode, byte(setup.MaxKeycode-setup.MinKeycode+1)).Reply()
@@ -90,7 +90,7 @@ func TestHotkeyX11(t *testing.T) {
 	pressed := make(chan struct{}, 16)
 	hk, err := tray.RegisterHotkey("Ctrl+Alt+R", func() { pressed <- struct{}{} })
 	if errors.Is(err, tray.ErrHotkeyUnsupported) {
-		t.Skipf("no global hotkey here: %v", err)
+		testgate.Missing(t, "no global hotkey here: %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)
