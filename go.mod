@@ -16,6 +16,7 @@ require (
 	github.com/mewkiz/flac v1.0.14
 	github.com/minio/minio-go/v7 v7.4.1
 	github.com/wailsapp/wails/v2 v2.9.2
+	github.com/yalue/onnxruntime_go v1.27.0
 	github.com/zalando/go-keyring v0.2.8
 	golang.design/x/hotkey v0.4.1
 	golang.org/x/crypto v0.59.0

@@ -50,11 +50,13 @@ var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}, Bac
 // Deps are the App's collaborators. Library, Runtime and Settings are required; a nil Engines,
 // Decoder, Models, Exporter, Wiper or Backup makes the methods that need it fail with ErrUnavailable.
 type Deps struct {
-	Library  Library
-	Vault    Vault
-	Models   Models
-	Engines  Engines
-	Decoder  Decoder
+	Library Library
+	Vault   Vault
+	Models  Models
+	Engines Engines
+	Decoder Decoder
+	// Diarizer identifies speakers; nil makes IdentifySpeakers jobs fail with ErrUnavailable.
+	Diarizer Diarizer
 	Exporter Exporter
 	// ExportSealer password-protects exported files; nil makes ExportToFileProtected unavailable.
 	ExportSealer ExportSealer

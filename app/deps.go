@@ -137,6 +137,10 @@ type Model struct {
 	Default      bool   `json:"default"`
 	Downloadable bool   `json:"downloadable"`
 	Multilingual bool   `json:"multilingual"`
+	// Kind is "" for speech-to-text (whisper) models, else what the helper model does: "vad" (finds
+	// speech), "segmentation" or "embedding" (speaker diarization). Only whisper models transcribe or
+	// can be the default.
+	Kind string `json:"kind,omitempty"`
 }
 
 // Engines opens speech engines (internal/engine).
@@ -158,6 +162,19 @@ type TranscribeOptions struct {
 	Threads   int // 0 = all cores
 	Progress  func(percent int)
 	Prompt    string // vocabulary and style (dictation's custom vocabulary)
+	// SpeechOnly transcribes only what voice activity detection finds to be speech (timestamps stay
+	// the recording's), where the engine has it (the silero-vad model installed); else everything.
+	SpeechOnly bool
+	// Words asks for word timestamps (speaker identification splits segments between words).
+	Words bool
+}
+
+// Diarizer identifies speakers (internal/diarize).
+type Diarizer interface {
+	// Diarize labels t's segments with the speakers heard in samples (16 kHz mono); speakers is the
+	// number of speakers if known, else 0. Without its models it returns an error wrapping
+	// ErrUnavailable.
+	Diarize(ctx context.Context, samples []float32, speakers int, t *transcript.Transcript) error
 }
 
 // Decoder turns a media file into 16 kHz samples in memory (internal/audio).

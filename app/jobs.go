@@ -38,9 +38,22 @@ type JobOptions struct {
 	Translate         bool             `json:"translate"`
 	Level             transcript.Level `json:"level"`
 	SpeakerPerChannel bool             `json:"speakerPerChannel"`
+	// IdentifySpeakers runs speaker diarization (who spoke when) after transcription; Speakers is
+	// the number of speakers if the user knows it, 0 to find out.
+	IdentifySpeakers bool `json:"identifySpeakers"`
+	Speakers         int  `json:"speakers"`
 }
 
+// MaxSpeakers bounds JobOptions.Speakers.
+const MaxSpeakers = 32
+
 func (o *JobOptions) normalize() error {
+	if o.Speakers < 0 || o.Speakers > MaxSpeakers {
+		return fmt.Errorf("%w: %d speakers (0 to %d)", ErrInvalid, o.Speakers, MaxSpeakers)
+	}
+	if o.IdentifySpeakers && o.SpeakerPerChannel {
+		return fmt.Errorf("%w: identify speakers or one speaker per channel, not both", ErrInvalid)
+	}
 	if o.Level == "" {
 		o.Level = transcript.Standard
 	}
@@ -484,6 +497,7 @@ const (
 	pctDecoded = 3
 	pctLoaded  = 5
 	pctSpoken  = 98
+	pctDiarize = 90 // with IdentifySpeakers: transcription ends here, diarization runs to pctSpoken
 )
 
 // run transcribes one job and returns the new transcript's id.
@@ -555,13 +569,22 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	p.set("transcribing", pctLoaded)
 	began := a.d.Now()
 
-	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads}
+	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads, SpeechOnly: !set.NoVAD,
+		Words: j.Options.IdentifySpeakers}
+	if j.Options.IdentifySpeakers && a.d.Diarizer == nil {
+		return "", fmt.Errorf("identify speakers: %w", ErrUnavailable)
+	}
+	spokenEnd := pctSpoken
+	if j.Options.IdentifySpeakers {
+		spokenEnd = pctDiarize
+	}
 	var t *transcript.Transcript
+	var m []float32 // the mono mix, for diarization too
 	if perChannel {
 		t, err = transcribeChannels(ctx, eng, work, opt, p)
 	} else {
-		opt.Progress = func(pc int) { p.set("transcribing", pctLoaded+pc*(pctSpoken-pctLoaded)/100) }
-		m := mono(work) // a new buffer when there are several channels
+		opt.Progress = func(pc int) { p.set("transcribing", pctLoaded+pc*(spokenEnd-pctLoaded)/100) }
+		m = mono(work) // a new buffer when there are several channels
 		defer clear(m)
 		t, err = eng.Transcribe(ctx, m, opt)
 	}
@@ -577,6 +600,15 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	audioLen := time.Duration(len(channels[0])) * time.Second / sampleRate
 	took := a.d.Now().Sub(began)
 	a.jobs.update(j.ID, func(j *Job) { j.Speed = speed(audioLen, took) })
+	if j.Options.IdentifySpeakers && m != nil { // not with one speaker per channel (set later for the file)
+		p.set("identifying speakers", pctDiarize)
+		if err := a.d.Diarizer.Diarize(ctx, m, j.Options.Speakers, t); err != nil {
+			if ctx.Err() != nil {
+				return "", fmt.Errorf("identify speakers: %w", context.Canceled)
+			}
+			return "", fmt.Errorf("identify speakers: %w", err)
+		}
+	}
 	p.set("saving", pctSpoken)
 
 	t.ID = ""

@@ -22,6 +22,12 @@ type Settings struct {
 	Translate         bool             `json:"translate"`
 	Level             transcript.Level `json:"level"`
 	SpeakerPerChannel bool             `json:"speakerPerChannel"`
+	// NoVAD transcribes pauses too; by default only speech is (voice activity detection, when the
+	// silero-vad model is installed).
+	NoVAD bool `json:"noVad"`
+	// IdentifySpeakers and Speakers are the remembered "Identify speakers" choice (Off, Auto = 0, N).
+	IdentifySpeakers bool `json:"identifySpeakers"`
+	Speakers         int  `json:"speakers"`
 
 	// Engine.
 	Threads int  `json:"threads"` // 0 = all cores
@@ -83,6 +89,9 @@ func (s Settings) validate() error {
 	}
 	if !s.Level.Valid() {
 		return fmt.Errorf("%w: privacy level %q", ErrInvalid, s.Level)
+	}
+	if s.Speakers < 0 || s.Speakers > MaxSpeakers {
+		return fmt.Errorf("%w: %d speakers", ErrInvalid, s.Speakers)
 	}
 	if s.Threads < 0 || s.Threads > 1024 {
 		return fmt.Errorf("%w: threads %d", ErrInvalid, s.Threads)

@@ -5,6 +5,9 @@ _hs_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$_hs_root/build/deps.sh" || return 1 2>/dev/null || exit 1
 _hs_env=$("$_hs_root/build/whisper.sh" --env) || return 1 2>/dev/null || exit 1
 eval "$_hs_env"
+# ONNX Runtime and the Silero VAD model (voice activity detection, diarization): build/onnx.sh.
+_hs_env=$("$_hs_root/build/onnx.sh" --env) || return 1 2>/dev/null || exit 1
+eval "$_hs_env"
 export HUSHSCRIBE_CACHE=${HUSHSCRIBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hushscribe}
 # sqlite_fts5: full-text search in the library; the desktop tags are added by the builds that need them.
 export HUSHSCRIBE_GO_TAGS=${HUSHSCRIBE_GO_TAGS:-sqlite_fts5}

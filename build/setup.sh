@@ -8,6 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . build/env.sh
 mkdir -p bin
+# ONNX Runtime (voice activity detection, diarization) is loaded at run time from beside the binary.
+cp "$HUSHSCRIBE_ONNXRUNTIME" bin/libonnxruntime.so.1
 go build -trimpath -tags "$HUSHSCRIBE_GO_TAGS" -o bin/hushscribe-headless .
 go build -trimpath -tags "$HUSHSCRIBE_GO_TAGS" -o bin/hushscribe-backupd ./internal/backupserver/cmd/hushscribe-backupd
 if [ -f frontend/package.json ] && [ -f main_desktop.go ] && pkg-config --exists gtk+-3.0 webkit2gtk-4.1 2>/dev/null; then

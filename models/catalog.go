@@ -50,7 +50,24 @@ type Entry struct {
 	Quantization string `json:"quantization,omitempty"`
 	// Description is a one-line human description.
 	Description string `json:"description"`
+	// Kind is "" for whisper.cpp models, else what the ONNX model is for: KindVAD, KindSegmentation
+	// or KindEmbedding. Only whisper models are listed, chosen as default or transcribed with.
+	Kind string `json:"kind,omitempty"`
+	// URL is where an ONNX model is downloaded from (whisper models come from the base URL or mirror).
+	URL string `json:"url,omitempty"`
+	// Source says where the digest comes from and whether it was verified against the file.
+	Source string `json:"source,omitempty"`
 }
+
+// Kinds of ONNX models (Entry.Kind).
+const (
+	KindVAD          = "vad"          // Silero VAD v4 (internal/vad)
+	KindSegmentation = "segmentation" // pyannote segmentation-3.0 (internal/diarize)
+	KindEmbedding    = "embedding"    // speaker embeddings (internal/diarize)
+)
+
+// IsWhisper reports whether the entry is a whisper.cpp model.
+func (e Entry) IsWhisper() bool { return e.Kind == "" }
 
 // Digest returns the preferred digest of the entry: SHA-256 when present,
 // otherwise SHA-1. algo is SHA256 or SHA1.
@@ -67,8 +84,20 @@ func (e Entry) Validate() error {
 	if e.Name == "" || !safeName(e.Name) {
 		return fmt.Errorf("%w: bad model name %q", ErrInvalid, e.Name)
 	}
-	if !ValidFileName(e.File) {
-		return fmt.Errorf("%w: model %q: bad file name %q", ErrInvalid, e.Name, e.File)
+	switch e.Kind {
+	case "":
+		if !ValidFileName(e.File) {
+			return fmt.Errorf("%w: model %q: bad file name %q", ErrInvalid, e.Name, e.File)
+		}
+	case KindVAD, KindSegmentation, KindEmbedding:
+		if !ValidONNXFileName(e.File) {
+			return fmt.Errorf("%w: model %q: bad file name %q", ErrInvalid, e.Name, e.File)
+		}
+		if !strings.HasPrefix(e.URL, "https://") {
+			return fmt.Errorf("%w: model %q: an ONNX model needs an https URL", ErrInvalid, e.Name)
+		}
+	default:
+		return fmt.Errorf("%w: model %q: unknown kind %q", ErrInvalid, e.Name, e.Kind)
 	}
 	if e.Size <= 0 {
 		return fmt.Errorf("%w: model %q: size %d", ErrInvalid, e.Name, e.Size)
@@ -161,6 +190,11 @@ func ValidFileName(name string) bool {
 		return false
 	}
 	return strings.HasSuffix(name, ".bin") || strings.HasSuffix(name, ".gguf")
+}
+
+// ValidONNXFileName reports whether name is a safe file name for an ONNX model (".onnx").
+func ValidONNXFileName(name string) bool {
+	return safeName(name) && strings.HasSuffix(name, ".onnx")
 }
 
 // safeName reports whether s is a single, non-hidden path element made of

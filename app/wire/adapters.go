@@ -17,6 +17,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/modelmgr"
 	"github.com/hushscribe/hushscribe/internal/sealedfile"
 	"github.com/hushscribe/hushscribe/internal/transcript"
+	"github.com/hushscribe/hushscribe/internal/vad"
 	"github.com/hushscribe/hushscribe/internal/vault"
 	"github.com/hushscribe/hushscribe/internal/wipe"
 	"github.com/hushscribe/hushscribe/models"
@@ -41,6 +42,12 @@ func (x *modelManager) List(context.Context) ([]app.Model, error) {
 	var out []app.Model
 	seen := map[string]bool{}
 	for _, e := range x.m.Catalog() {
+		if !e.IsWhisper() {
+			_, err := x.m.Path(e.Name)
+			out = append(out, app.Model{Name: e.Name, Description: e.Description, Size: e.Size, Installed: err == nil,
+				Downloadable: x.canDownload, Multilingual: e.Multilingual, Kind: e.Kind})
+			continue
+		}
 		m, ok := byFile[e.File]
 		out = append(out, app.Model{
 			Name: e.Name, Description: describe(e), Size: e.Size, Installed: ok,
@@ -91,7 +98,9 @@ func (x *modelManager) Download(ctx context.Context, name string, progress func(
 		}
 		return err
 	}
-	x.ensureDefault(name)
+	if e, ok := models.Lookup(x.m.Catalog(), name); !ok || e.IsWhisper() {
+		x.ensureDefault(name)
+	}
 	return nil
 }
 
@@ -156,7 +165,7 @@ func (x *modelManager) Path(_ context.Context, name string) (string, error) {
 }
 
 // engines opens whisper.cpp models.
-type engines struct{}
+type engines struct{ speech *speechDetector }
 
 func (x engines) Open(path string, gpu bool) (app.Transcriber, error) {
 	if gpu {
@@ -167,7 +176,7 @@ func (x engines) Open(path string, gpu bool) (app.Transcriber, error) {
 
 // OpenOn implements app.DeviceEngines: the engine picks the device and falls back to the CPU with a
 // reason (transcriber.RunDevice) when the chosen one cannot be used.
-func (engines) OpenOn(path, device string) (app.Transcriber, error) {
+func (x engines) OpenOn(path, device string) (app.Transcriber, error) {
 	e, err := engine.Open(path, engine.Config{Device: device})
 	if err != nil {
 		if errors.Is(err, engine.ErrModel) {
@@ -175,10 +184,13 @@ func (engines) OpenOn(path, device string) (app.Transcriber, error) {
 		}
 		return nil, err
 	}
-	return transcriber{e}, nil
+	return transcriber{e, x.speech}, nil
 }
 
-type transcriber struct{ e *engine.Engine }
+type transcriber struct {
+	e      *engine.Engine
+	speech *speechDetector
+}
 
 // RunDevice implements app.DeviceReporter.
 func (t transcriber) RunDevice() app.RunDevice {
@@ -209,10 +221,17 @@ func (computeDevices) MemoryNeeded(modelPath string) (uint64, error) {
 func (t transcriber) Close() error { return t.e.Close() }
 
 func (t transcriber) Transcribe(ctx context.Context, samples []float32, opt app.TranscribeOptions) (*transcript.Transcript, error) {
-	out, err := t.e.Transcribe(ctx, samples, engine.Options{
-		Language: opt.Language, Translate: opt.Translate, Threads: opt.Threads, Progress: opt.Progress,
-		Prompt: opt.Prompt,
-	})
+	eo := engine.Options{Language: opt.Language, Translate: opt.Translate, Threads: opt.Threads, Progress: opt.Progress, WordTimestamps: opt.Words,
+		Prompt: opt.Prompt}
+	var out *transcript.Transcript
+	var err error
+	if det := t.speech.get(opt.SpeechOnly); det != nil {
+		out, err = vad.TranscribeSpeech(ctx, det, samples, vad.JoinOptions{}, func(ctx context.Context, x []float32) (*transcript.Transcript, error) {
+			return t.e.Transcribe(ctx, x, eo)
+		})
+	} else {
+		out, err = t.e.Transcribe(ctx, samples, eo)
+	}
 	switch {
 	case err == nil:
 		return out, nil

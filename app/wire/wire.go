@@ -40,6 +40,9 @@ type Config struct {
 	Keychain Keychain
 	// FFmpegPath is passed to the decoder ("" = look up ffmpeg in PATH).
 	FFmpegPath string
+	// ONNXRuntime is the ONNX Runtime library for voice activity detection ("" = beside the
+	// executable, see onnxrt.Locate).
+	ONNXRuntime string
 	// Backend names the whisper.cpp compute backend, for display ("" = "cpu").
 	Backend string
 	// Logger gets what the log should say (a compute device fallback); nil discards.
@@ -115,8 +118,9 @@ func Open(cfg Config) (*Backend, error) {
 		Library:      lib,
 		Vault:        lib,
 		Models:       &modelManager{m: mm, canDownload: cfg.HTTPClient != nil},
-		Engines:      newSharedEngines(engines{}), // file jobs and the quick recording share a loaded model
+		Engines:      newSharedEngines(engines{speech: newSpeechDetector(mm, cfg.ONNXRuntime)}), // file jobs and the quick recording share a loaded model
 		Decoder:      decoder{ffmpeg: cfg.FFmpegPath},
+		Diarizer:     newDiarizer(mm, cfg.ONNXRuntime),
 		Exporter:     exporter{},
 		ExportSealer: exportSealer{},
 		Wiper:        &wiper{cfg: cfg, lib: lib},

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hushscribe/hushscribe/internal/modelmgr"
+	"github.com/hushscribe/hushscribe/models"
 )
 
 // manager opens the models folder. withNetwork gives it an HTTP client; every other command gets none,
@@ -113,7 +114,21 @@ func runModels(ctx context.Context, args []string, env Env) error {
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tSIZE\tMULTILINGUAL\tDESCRIPTION")
 		for _, e := range m.Catalog() {
+			if !e.IsWhisper() {
+				continue
+			}
 			fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", e.Name, humanBytes(e.Size), e.Multilingual, e.Description)
+		}
+		fmt.Fprintln(tw, "\nNAME\tSIZE\tKIND\tDESCRIPTION (ONNX models for voice activity detection and speaker diarization)")
+		for _, e := range m.Catalog() {
+			if e.IsWhisper() {
+				continue
+			}
+			installed := ""
+			if _, err := m.Path(e.Name); err == nil {
+				installed = " [installed]"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\n", e.Name, humanBytes(e.Size), e.Kind, e.Description, installed)
 		}
 		return tw.Flush()
 	case "download":
@@ -197,6 +212,9 @@ func runModels(ctx context.Context, args []string, env Env) error {
 }
 
 func setDefaultIfNone(env Env, m *modelmgr.Manager, name string) error {
+	if e, ok := models.Lookup(m.Catalog(), name); ok && !e.IsWhisper() {
+		return nil // voice activity detection and diarization models are never the default
+	}
 	if _, err := m.Default(); errors.Is(err, modelmgr.ErrNoDefault) {
 		if err := m.SetDefault(name); err != nil {
 			return withCode(ExitInternal, err)

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/hushscribe/hushscribe/internal/audio"
+	"github.com/hushscribe/hushscribe/internal/diarize"
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/server"
+	"github.com/hushscribe/hushscribe/internal/transcript"
 )
 
 // modelFlags collects repeated -model NAME=PATH values.
@@ -37,8 +39,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	var cfg server.Config
 	models := modelFlags{}
-	var keysFile, modelsDir string
-	var gpu bool
+	var keysFile, modelsDir, vadMode string
+	var gpu, noVAD bool
 	var device string
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -67,6 +69,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&cfg.InstanceID, "instance-id", "", "embedded in job IDs so a load balancer can route polls")
 	fs.BoolVar(&gpu, "gpu", true, "use a GPU when there is one (-gpu=false: the CPU, same as -device cpu)")
 	fs.StringVar(&device, "device", "auto", "compute device: auto (the best GPU, else the CPU), cpu, or a name from `hushscribe devices`")
+	fs.StringVar(&vadMode, "vad", "auto", "voice activity detection (Silero VAD) for requests that do not send vad=false: auto (when installed), on (required), off")
+	fs.BoolVar(&noVAD, "no-vad", false, "never use voice activity detection (same as -vad off)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -75,6 +79,10 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	if fs.NArg() > 0 {
 		return usageErr("serve: unexpected argument %q", fs.Arg(0))
+	}
+	vadMode, err := parseVADMode(vadMode, noVAD)
+	if err != nil {
+		return usageErr("serve: %v", err)
 	}
 	if err := checkDevice("serve", device); err != nil {
 		return err
@@ -111,10 +119,24 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	cfg.EngineVersion = "whisper.cpp 1.9.1"
 	threads := max(1, runtime.NumCPU()/max(1, cfg.Workers))
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	speech, closeVAD, err := speechDetector(env, modelsDir, vadMode)
+	if err != nil {
+		return err
+	}
+	defer closeVAD()
+	// Requests may ask for speaker diarization when its models are installed.
+	var diarizeFn func(ctx context.Context, samples []float32, speakers int, t *transcript.Transcript) error
+	if dz, closeDz, err := openDiarizer(env, modelsDir); err == nil {
+		defer closeDz()
+		diarizeFn = func(ctx context.Context, samples []float32, speakers int, t *transcript.Transcript) error {
+			return (&diarizeStep{d: dz, cfg: diarize.Config{Speakers: speakers}, keepWords: true}).apply(ctx, t, samples)
+		}
+	}
 	srv, err := server.New(cfg, server.Deps{
-		Open:   server.EngineOpener(engine.Config{Threads: threads, Device: device}),
-		Decode: server.AudioDecoder(audio.Options{MaxDuration: cfg.MaxAudioDuration}),
-		Logger: logger,
+		Diarize: diarizeFn,
+		Open:    server.WithVAD(server.EngineOpener(engine.Config{Threads: threads, Device: device}), speech),
+		Decode:  server.AudioDecoder(audio.Options{MaxDuration: cfg.MaxAudioDuration}),
+		Logger:  logger,
 	})
 	if err != nil {
 		return usageErr("serve: %v", err)

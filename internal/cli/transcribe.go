@@ -16,22 +16,27 @@ import (
 	"unicode/utf8"
 
 	"github.com/hushscribe/hushscribe/internal/audio"
+	"github.com/hushscribe/hushscribe/internal/diarize"
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/export"
 	"github.com/hushscribe/hushscribe/internal/sealedfile"
 	"github.com/hushscribe/hushscribe/internal/transcript"
+	"github.com/hushscribe/hushscribe/internal/vad"
 	"github.com/hushscribe/hushscribe/internal/vault"
 )
 
 type transcribeFlags struct {
 	model, language, prompt, format, outDir, progress, modelsDir, device string
-	passwordFile                                                         string
+	vad, passwordFile                                                    string
 	translate, wordTS, splitChannels, noFallback, timestamps             bool
+	noVAD, diarize                                                       bool
+	speakers                                                             int
 	threads, beam, maxLen                                                int
 }
 
 func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []string, error) {
 	f := &transcribeFlags{}
+	var err error
 	fs := flag.NewFlagSet("transcribe", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -56,6 +61,10 @@ func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []strin
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always, never")
 	fs.StringVar(&f.modelsDir, "models-dir", "", "folder of installed models (default: <data>/models)")
 	fs.StringVar(&f.device, "device", "auto", "compute device: auto (the best GPU, else the CPU), cpu, or a name from `hushscribe devices`")
+	fs.StringVar(&f.vad, "vad", "auto", "voice activity detection (Silero VAD): transcribe only speech; auto (when the silero-vad model and ONNX Runtime are installed), on (required), off")
+	fs.BoolVar(&f.noVAD, "no-vad", false, "transcribe everything, pauses included (same as -vad off)")
+	fs.BoolVar(&f.diarize, "diarize", false, "identify speakers (who spoke when) with the diarization models; see `hushscribe models catalog`")
+	fs.IntVar(&f.speakers, "speakers", 0, "with -diarize: the number of speakers, if known (0 = find out); implies -diarize")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil, nil
@@ -70,6 +79,18 @@ func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []strin
 	case "auto", "always", "never":
 	default:
 		return nil, nil, usageErr("transcribe: -progress must be auto, always or never")
+	}
+	if f.vad, err = parseVADMode(f.vad, f.noVAD); err != nil {
+		return nil, nil, withCode(ExitUsage, fmt.Errorf("transcribe: %w", err))
+	}
+	if f.speakers < 0 {
+		return nil, nil, usageErr("transcribe: -speakers must not be negative")
+	}
+	if f.speakers > 0 {
+		f.diarize = true
+	}
+	if f.diarize && f.splitChannels {
+		return nil, nil, usageErr("transcribe: -diarize and -split-channels both name speakers; choose one")
 	}
 	if f.threads < 0 || f.beam < 0 || f.maxLen < 0 {
 		return nil, nil, usageErr("transcribe: -threads, -beam-size and -max-len must not be negative")
@@ -121,6 +142,20 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 	if fb := eng.Info().Fallback; fb != "" {
 		fmt.Fprintf(env.Stderr, "hushscribe: warning: %s\n", fb) // never a silent CPU run
 	}
+	speech, closeVAD, err := speechDetector(env, f.modelsDir, f.vad)
+	if err != nil {
+		return err
+	}
+	defer closeVAD()
+	var dz *diarizeStep
+	if f.diarize {
+		d, closeDz, err := openDiarizer(env, f.modelsDir)
+		if err != nil {
+			return err
+		}
+		defer closeDz()
+		dz = &diarizeStep{d: d, cfg: diarize.Config{Speakers: f.speakers}, keepWords: f.wordTS}
+	}
 
 	showProgress := f.progress == "always" || f.progress == "auto" && isTerminal(env.Stderr)
 	opt := engine.Options{
@@ -130,7 +165,7 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		Threads:             threads,
 		BeamSize:            f.beam,
 		TemperatureFallback: !f.noFallback,
-		WordTimestamps:      f.wordTS,
+		WordTimestamps:      f.wordTS || f.diarize, // with -diarize, words are split between speakers
 		MaxSegmentLength:    f.maxLen,
 	}
 	xopt := export.Options{Timestamps: f.timestamps, Speakers: true}
@@ -145,7 +180,7 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		if showProgress {
 			bar = newProgressBar(env.Stderr, filepath.Base(file))
 		}
-		t, err := transcribeFile(ctx, eng, file, opt, f.splitChannels, modelName, bar, env.observeAudio)
+		t, err := transcribeFile(ctx, eng, speech, dz, file, opt, f.splitChannels, modelName, bar, env.observeAudio)
 		if bar != nil {
 			bar.done(err)
 		}
@@ -206,7 +241,18 @@ func classify(err error) int {
 // transcribeFile decodes one file into memory, transcribes it and drops the samples. The audio exists
 // only in this function's memory: it is zeroed before returning so no copy outlives the job.
 // observe, when not nil, is shown the decoded channels (tests check they are zeroed afterwards).
-func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt engine.Options, split bool, modelName string, bar *progressBar, observe func([][]float32)) (*transcript.Transcript, error) {
+//
+// With a speech detector only the speech is transcribed (vad.TranscribeSpeech): timestamps stay the
+// recording's, pauses cost no decoding time, and silence or music yields no text.
+func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector, dz *diarizeStep, path string, opt engine.Options, split bool, modelName string, bar *progressBar, observe func([][]float32)) (*transcript.Transcript, error) {
+	run := func(ctx context.Context, samples []float32, o engine.Options) (*transcript.Transcript, error) {
+		if speech == nil {
+			return eng.Transcribe(ctx, samples, o)
+		}
+		return vad.TranscribeSpeech(ctx, speech, samples, vad.JoinOptions{}, func(ctx context.Context, x []float32) (*transcript.Transcript, error) {
+			return eng.Transcribe(ctx, x, o)
+		})
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, withCode(ExitBadInput, err)
@@ -239,7 +285,7 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt en
 		for i, ch := range a.Channels[:2] {
 			o := opt
 			o.Progress = bar.sub(i, 2)
-			r, err := eng.Transcribe(ctx, ch, o)
+			r, err := run(ctx, ch, o)
 			if err != nil {
 				return nil, fmt.Errorf("transcribe channel %d: %w", i+1, err)
 			}
@@ -258,11 +304,17 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt en
 		return t, nil
 	}
 	opt.Progress = bar.sub(0, 1)
-	r, err := eng.Transcribe(ctx, a.Mono(), opt)
+	mono := a.Mono()
+	r, err := run(ctx, mono, opt)
 	if err != nil {
 		return nil, fmt.Errorf("transcribe: %w", err)
 	}
 	t.Segments, t.Language = r.Segments, r.Language
+	if dz != nil {
+		if err := dz.apply(ctx, t, mono); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -97,6 +98,12 @@ func (pm partMeta) ifRange() string {
 // fetch brings the partial file to e.Size bytes, resuming when it can.
 func (m *Manager) fetch(ctx context.Context, e models.Entry, part, metaPath string, progress func(done, total int64)) error {
 	src := m.base.JoinPath(e.File)
+	if e.URL != "" && !m.mirror {
+		// ONNX models are not on whisper.cpp's host; a configured mirror still serves everything.
+		if u, err := url.Parse(e.URL); err == nil {
+			src = u
+		}
+	}
 	u := src.String()
 	var pm partMeta
 	if data, err := os.ReadFile(metaPath); err == nil {

@@ -55,8 +55,14 @@ func (m *Manager) Import(ctx context.Context, srcPath, name string) (ImportResul
 	if !fi.Mode().IsRegular() {
 		return ImportResult{}, fmt.Errorf("import %s: %w (not a regular file)", srcPath, ErrNotModel)
 	}
+	// ONNX models (voice activity detection, diarization) are only accepted as the catalogue's files:
+	// claimed by name, or recognised by their digest.
+	onnx := strings.HasSuffix(strings.ToLower(srcPath), ".onnx")
+	if e, ok := models.Lookup(m.catalog, name); ok && !e.IsWhisper() {
+		onnx = true
+	}
 	head := make([]byte, 4)
-	if _, err := io.ReadFull(src, head); err != nil || !isModelMagic(head) {
+	if _, err := io.ReadFull(src, head); !onnx && (err != nil || !isModelMagic(head)) {
 		return ImportResult{}, fmt.Errorf("import %s: %w (no ggml/GGUF header)", srcPath, ErrNotModel)
 	}
 	if _, err := src.Seek(0, io.SeekStart); err != nil {
@@ -69,7 +75,9 @@ func (m *Manager) Import(ctx context.Context, srcPath, name string) (ImportResul
 		claim   models.Entry
 		claimed bool
 	)
-	if name != "" {
+	if name == "" && onnx {
+		file = "" // recognised by digest below
+	} else if name != "" {
 		file, claim, claimed, err = m.fileFor(name)
 		if err != nil {
 			return ImportResult{}, fmt.Errorf("import: %w", err)
@@ -125,6 +133,9 @@ func (m *Manager) Import(ctx context.Context, srcPath, name string) (ImportResul
 				file, res.Name, res.Verified = e.File, e.Name, true
 				break
 			}
+		}
+		if !res.Verified && onnx {
+			return ImportResult{}, fmt.Errorf("import %s: %w: an ONNX file must be one of the catalogue's (see `hushscribe models catalog`)", srcPath, ErrChecksum)
 		}
 		if !res.Verified {
 			if !models.ValidFileName(file) {

@@ -103,6 +103,7 @@ type Manager struct {
 	dir     string
 	partial string
 	base    *url.URL
+	mirror  bool // BaseURL was set: download every file, ONNX models too, from it
 	client  *http.Client
 	catalog []models.Entry
 
@@ -147,6 +148,7 @@ func New(cfg Config) (*Manager, error) {
 		dir:     dir,
 		partial: filepath.Join(dir, partialDir),
 		base:    base,
+		mirror:  cfg.BaseURL != "" && cfg.BaseURL != models.DefaultBaseURL,
 		client:  cfg.HTTPClient,
 		catalog: append([]models.Entry(nil), catalog...),
 		locks:   make(map[string]chan struct{}),
@@ -355,8 +357,12 @@ type state struct {
 	Default string `json:"default,omitempty"` // file name in the directory
 }
 
-// SetDefault makes an installed model the default.
+// SetDefault makes an installed whisper model the default. ONNX models (voice activity detection,
+// diarization) cannot be the default: ErrNotModel.
 func (m *Manager) SetDefault(name string) error {
+	if e, ok := models.Lookup(m.catalog, name); ok && !e.IsWhisper() {
+		return fmt.Errorf("set default: %s is a %s model: %w", name, e.Kind, ErrNotModel)
+	}
 	p, err := m.Path(name)
 	if err != nil {
 		return fmt.Errorf("set default: %w", err)

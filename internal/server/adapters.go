@@ -9,7 +9,61 @@ import (
 	"github.com/hushscribe/hushscribe/internal/audio"
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/transcript"
+	"github.com/hushscribe/hushscribe/internal/vad"
 )
+
+// WithVAD wraps a Deps.Open so that its Transcribers transcribe only speech (vad.TranscribeSpeech)
+// when a request asks for it (Options.SpeechOnly, the default). A nil detector returns open as is.
+func WithVAD(open func(path string) (Transcriber, error), det vad.Detector) func(path string) (Transcriber, error) {
+	if det == nil {
+		return open
+	}
+	return func(path string) (Transcriber, error) {
+		t, err := open(path)
+		if err != nil {
+			return nil, err
+		}
+		return speechOnly{t, det}, nil
+	}
+}
+
+type speechOnly struct {
+	Transcriber
+	det vad.Detector
+}
+
+func (s speechOnly) Transcribe(ctx context.Context, samples []float32, opt Options) (*transcript.Transcript, error) {
+	if !opt.SpeechOnly {
+		return s.Transcriber.Transcribe(ctx, samples, opt)
+	}
+	return vad.TranscribeSpeechJoined(ctx, s.det, samples, vad.JoinOptions{}, func(ctx context.Context, x []float32, j vad.Joined) (*transcript.Transcript, error) {
+		o := opt
+		if seg := opt.Segment; seg != nil {
+			// Streamed segments get the recording's times too.
+			o.Segment = func(sg transcript.Segment) {
+				sg.Start, sg.End = j.Map(sg.Start, false), j.Map(sg.End, true)
+				seg(sg)
+			}
+		}
+		return s.Transcriber.Transcribe(ctx, x, o)
+	})
+}
+
+// Info reports the wrapped Transcriber's ModelInfo, when it has one.
+func (s speechOnly) Info() ModelInfo {
+	if i, ok := s.Transcriber.(interface{ Info() ModelInfo }); ok {
+		return i.Info()
+	}
+	return ModelInfo{}
+}
+
+// Close closes the wrapped Transcriber, when it is an io.Closer.
+func (s speechOnly) Close() error {
+	if c, ok := s.Transcriber.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
 
 // EngineOpener returns a Deps.Open that loads models with the engine package (whisper.cpp).
 // cfg.Threads is per transcription: with several Workers, give each a share of the cores.

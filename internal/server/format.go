@@ -93,6 +93,13 @@ type verboseJSON struct {
 	Segments *[]verboseSegment `json:"segments,omitempty"`
 	Words    *[]verboseWord    `json:"words,omitempty"`
 	Usage    usageJSON         `json:"usage"`
+	// Speakers lists the speakers segments name (diarize=true or stereo channels), with their names.
+	Speakers []verboseSpeaker `json:"speakers,omitempty"`
+}
+
+type verboseSpeaker struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 // verboseSegment mirrors OpenAI's segment object. whisper.cpp does not expose what some fields
@@ -127,6 +134,9 @@ func verbose(r result) verboseJSON {
 		Duration: seconds(r.audio),
 		Text:     r.t.Text(),
 		Usage:    usageJSON{"duration", seconds(r.audio)},
+	}
+	for _, sp := range r.t.Speakers {
+		v.Speakers = append(v.Speakers, verboseSpeaker{ID: sp.ID, Name: sp.Name})
 	}
 	if r.segments || !r.words {
 		segs := make([]verboseSegment, 0, len(r.t.Segments))

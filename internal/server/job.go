@@ -171,7 +171,7 @@ func (s *Server) run(j *job) {
 		Prompt:              p.prompt,
 		Temperature:         p.temperature,
 		TemperatureFallback: p.fallback,
-		WordTimestamps:      p.words,
+		WordTimestamps:      p.words || p.diarize, // diarization splits segments between words
 		Progress: func(pc int) {
 			j.progress.Store(int32(min(max(pc, 0), 100)))
 			j.feed.poke()
@@ -180,9 +180,15 @@ func (s *Server) run(j *job) {
 			seg.Start, seg.End = min(max(seg.Start, 0), audio), min(max(seg.End, 0), audio)
 			j.feed.add(seg)
 		},
+		SpeechOnly: p.vad,
 	}
 	start := time.Now()
 	t, err := p.model.tr.Transcribe(j.ctx, samples, opt)
+	if err == nil && t != nil && p.diarize {
+		if derr := s.deps.Diarize(j.ctx, samples, p.speakers, t); derr != nil {
+			err = fmt.Errorf("identify speakers: %w", derr)
+		}
+	}
 	clear(samples) // the engine is done with them
 	s.metrics.observeTranscription(time.Since(start), audio, err == nil)
 	switch {

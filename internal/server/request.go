@@ -15,6 +15,7 @@ const (
 
 	maxParts      = 64       // multipart parts in one request
 	maxFieldBytes = 16 << 10 // one non-file form field
+	maxSpeakers   = 32       // the largest "speakers" a request may give
 )
 
 // params are a transcription request's fields, parsed and checked.
@@ -28,6 +29,9 @@ type params struct {
 	words       bool // timestamp_granularities[] includes "word"
 	segments    bool // timestamp_granularities[] includes "segment" (or nothing was asked)
 	keepResult  bool
+	vad         bool   // transcribe only speech (default true)
+	diarize     bool   // label speakers
+	speakers    int    // the number of speakers, if the client knows it (implies diarize)
 	stream      bool   // stream=true: answer with server-sent events (stream.go)
 	task        string // job API only: "transcribe" or "translate"
 	fileName    string
@@ -171,6 +175,33 @@ func (s *Server) parseFields(p *params, fields map[string][]string, jobAPI bool)
 	}
 	if len(grans) > 0 && p.format != formatVerboseJSON && !jobAPI {
 		return badRequest("timestamp_granularities", "invalid_request", "timestamp_granularities[] needs response_format=verbose_json")
+	}
+
+	p.vad = true
+	if v := one("vad"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badRequest("vad", "invalid_request", "vad must be true or false")
+		}
+		p.vad = b
+	}
+
+	if v := one("diarize"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badRequest("diarize", "invalid_request", "diarize must be true or false")
+		}
+		p.diarize = b
+	}
+	if v := one("speakers"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxSpeakers {
+			return badRequest("speakers", "invalid_request", "speakers must be a whole number from 1 to "+strconv.Itoa(maxSpeakers))
+		}
+		p.speakers, p.diarize = n, true
+	}
+	if p.diarize && s.deps.Diarize == nil {
+		return badRequest("diarize", "unsupported", "speaker diarization is not available on this server (its models are not installed)")
 	}
 
 	if v := one("stream"); v != "" {

@@ -151,6 +151,9 @@ type Options struct {
 	// order of the final transcript, before Transcribe returns. A Transcriber that cannot stream
 	// may ignore it: streaming clients then get every segment at the end.
 	Segment func(transcript.Segment)
+	// SpeechOnly asks for only the speech to be transcribed (voice activity detection; the request's
+	// "vad" field, default true). Transcribers without a detector ignore it (see WithVAD).
+	SpeechOnly bool
 }
 
 // Transcriber turns 16 kHz mono samples into a transcript. It must be safe for concurrent use and
@@ -178,8 +181,12 @@ type Deps struct {
 	// Decode decodes an uploaded file (name is only a format hint) into 16 kHz mono samples. Its
 	// errors are shown to the client as 400s, unless they wrap ErrUnavailable (500).
 	Decode func(ctx context.Context, r io.Reader, name string) ([]float32, error)
-	Now    func() time.Time // default time.Now
-	Logger *slog.Logger     // default: discard
+	// Diarize labels t's segments with speakers (who spoke when in samples; speakers is the count if
+	// the client gave one, else 0). nil: the server has no diarization and requests asking for it get
+	// a 400.
+	Diarize func(ctx context.Context, samples []float32, speakers int, t *transcript.Transcript) error
+	Now     func() time.Time // default time.Now
+	Logger  *slog.Logger     // default: discard
 }
 
 type model struct {

@@ -66,7 +66,7 @@ class AppState {
   private savesPending = 0;
   private unsubs: (() => void)[] = [];
 
-  installedModels = $derived(this.models.filter((m) => m.installed));
+  installedModels = $derived(this.models.filter((m) => m.installed && !m.kind)); // speech-to-text models only
   activeJobs = $derived(this.jobs.filter((j) => j.state === "queued" || j.state === "running").length);
 
   async init(): Promise<void> {
@@ -215,6 +215,8 @@ class AppState {
       translate: s?.translate ?? false,
       level: s?.level ?? "standard",
       speakerPerChannel: s?.speakerPerChannel ?? false,
+      identifySpeakers: (s?.identifySpeakers ?? false) && !(s?.speakerPerChannel ?? false),
+      speakers: s?.speakers ?? 0,
     };
   }
 

@@ -190,6 +190,8 @@ export namespace app {
 	    translate: boolean;
 	    level: string;
 	    speakerPerChannel: boolean;
+	    identifySpeakers: boolean;
+	    speakers: number;
 	}
 	
 	export interface MatchSpan {
@@ -205,6 +207,7 @@ export namespace app {
 	    default: boolean;
 	    downloadable: boolean;
 	    multilingual: boolean;
+	    kind?: string;
 	}
 	
 	export interface ModelProgress {
@@ -257,6 +260,9 @@ export namespace app {
 	    translate: boolean;
 	    level: string;
 	    speakerPerChannel: boolean;
+	    noVad: boolean;
+	    identifySpeakers: boolean;
+	    speakers: number;
 	    threads: number;
 	    useGpu: boolean;
 	    device: string;
