@@ -65,6 +65,14 @@ for f in "$tree"/lib/hushscribe/*.so*; do
   strip --strip-unneeded --remove-section=.comment --remove-section=.note "$f"
 done
 
+# ONNX Runtime, for voice activity detection and speaker diarization (internal/onnxrt finds it here).
+if [ -n "${HUSHSCRIBE_ONNXRUNTIME:-}" ] && [ -f "$HUSHSCRIBE_ONNXRUNTIME" ]; then
+  install -m 0644 "$HUSHSCRIBE_ONNXRUNTIME" "$tree/lib/hushscribe/"
+else
+  echo "package.sh: ONNX Runtime not found (build/onnx.sh): the package would lack VAD and diarization" >&2
+  exit 1
+fi
+
 # --- desktop integration ---------------------------------------------------------------------------
 cp build/linux/hushscribe.desktop "$tree/share/applications/"
 cp build/linux/io.github.hushscribe.Hushscribe.metainfo.xml "$tree/share/metainfo/"

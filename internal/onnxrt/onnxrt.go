@@ -149,7 +149,8 @@ func Locate(getenv func(string) string) string {
 	}
 	if exe, err := os.Executable(); err == nil {
 		dir := filepath.Dir(exe)
-		c = append(c, filepath.Join(dir, LibraryName()), filepath.Join(dir, "..", "lib", LibraryName()))
+		c = append(c, filepath.Join(dir, LibraryName()), filepath.Join(dir, "..", "lib", LibraryName()),
+			filepath.Join(dir, "..", "lib", "hushscribe", LibraryName())) // the installed package's private folder
 	}
 	return Find(c...)
 }
