@@ -5,6 +5,9 @@ _hs_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$_hs_root/build/deps.sh" || return 1 2>/dev/null || exit 1
 _hs_env=$("$_hs_root/build/whisper.sh" --env) || return 1 2>/dev/null || exit 1
 eval "$_hs_env"
+# Setting CGO_CFLAGS replaces Go's default "-O2 -g": put the optimisation back, or every cgo package
+# (miniaudio's MP3 decoder in malgo, SQLite, the engine shim) is compiled unoptimised.
+export CGO_CFLAGS="-O2 -g $CGO_CFLAGS" CGO_CXXFLAGS="-O2 -g $CGO_CXXFLAGS"
 export HUSHSCRIBE_CACHE=${HUSHSCRIBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hushscribe}
 # sqlite_fts5: full-text search in the library; the desktop tags are added by the builds that need them.
 export HUSHSCRIBE_GO_TAGS=${HUSHSCRIBE_GO_TAGS:-sqlite_fts5}
