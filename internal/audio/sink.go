@@ -38,6 +38,8 @@ type sink struct {
 	mix    []float32   // scratch for the mono downmix
 	deint  [][]float32 // scratch for de-interleaving two channels
 	frames int64       // input frames received
+	stream *streamer   // with Stream: where the output goes instead of out
+	tmp    []float32   // scratch for resampled output on its way to stream
 }
 
 func newSink(ctx context.Context, rate, channels int, keep bool) (*sink, error) {
@@ -48,6 +50,9 @@ func newSink(ctx context.Context, rate, channels int, keep bool) (*sink, error) 
 		return nil, fmt.Errorf("%w: %d channels", ErrUnsupported, channels)
 	}
 	s := &sink{ctx: ctx, rate: rate, inCh: channels, outCh: 1}
+	if st, ok := ctx.Value(streamKey{}).(*streamer); ok {
+		s.stream, keep = st, false
+	}
 	if keep && channels == 2 {
 		s.outCh = 2
 	}
@@ -67,7 +72,7 @@ func newSink(ctx context.Context, rate, channels int, keep bool) (*sink, error) 
 // presize reserves room for frames input frames. trusted says whether the
 // claim has been checked against the real size of the input.
 func (s *sink) presize(frames int64, trusted bool) {
-	if frames <= 0 {
+	if frames <= 0 || s.stream != nil {
 		return
 	}
 	n := frames*TargetRate/int64(s.rate) + 1
@@ -172,6 +177,14 @@ func (s *sink) scratch(n int) []float32 {
 }
 
 func (s *sink) emit(c int, x []float32) {
+	if s.stream != nil {
+		if s.rs != nil {
+			s.tmp = s.rs[c].process(x, s.tmp[:0])
+			x = s.tmp
+		}
+		s.stream.push(x)
+		return
+	}
 	if s.rs == nil {
 		s.out[c] = append(growFloat32(s.out[c], len(x)), x...)
 		return
@@ -184,6 +197,13 @@ func (s *sink) emit(c int, x []float32) {
 func (s *sink) finish() *Audio {
 	if s.frames == 0 {
 		return nil
+	}
+	if s.stream != nil {
+		for _, r := range s.rs {
+			s.stream.push(r.flush(s.tmp[:0]))
+		}
+		s.rs = nil
+		return &Audio{SampleRate: TargetRate, Channels: [][]float32{{}}}
 	}
 	for c, r := range s.rs {
 		s.out[c] = r.flush(s.out[c])
