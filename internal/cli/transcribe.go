@@ -17,6 +17,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/audio"
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/export"
+	"github.com/hushscribe/hushscribe/internal/longform"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 )
 
@@ -192,6 +193,9 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt en
 	if st.IsDir() {
 		return nil, withCode(ExitBadInput, fmt.Errorf("%s is a folder, not a file", path))
 	}
+	if !split {
+		return transcribeLong(ctx, eng, path, st.Size(), opt, modelName, bar)
+	}
 	a, err := audio.DecodeFile(ctx, path, audio.Options{KeepChannels: split})
 	if err != nil {
 		return nil, withCode(ExitBadInput, fmt.Errorf("decode: %w", err))
@@ -244,6 +248,31 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt en
 	}
 	t.Segments, t.Language = r.Segments, r.Language
 	return t, nil
+}
+
+// transcribeLong streams the file through longform: in windows of at most a few minutes for long
+// files (bounded memory, repetition-loop guard), in one engine call like before for short ones.
+func transcribeLong(ctx context.Context, eng *engine.Engine, path string, size int64, opt engine.Options, modelName string, bar *progressBar) (*transcript.Transcript, error) {
+	res, err := longform.Run(ctx, longform.FileSource(ctx, path, audio.Options{}), longform.EngineTranscriber(eng, opt),
+		longform.Config{Prompt: opt.Prompt, Progress: bar.sub(0, 1)})
+	if err != nil {
+		if errors.Is(err, audio.ErrEmpty) || errors.Is(err, audio.ErrCorrupt) || errors.Is(err, audio.ErrUnsupported) || errors.Is(err, audio.ErrMissingTool) {
+			return nil, withCode(ExitBadInput, err)
+		}
+		return nil, fmt.Errorf("transcribe: %w", err)
+	}
+	base := filepath.Base(path)
+	return &transcript.Transcript{
+		Title:      strings.TrimSuffix(base, filepath.Ext(base)),
+		SourceName: base,
+		SourceSize: size,
+		Duration:   res.Duration,
+		Language:   res.Language,
+		Model:      modelName,
+		Created:    time.Now().UTC().Truncate(time.Second),
+		Level:      transcript.Standard,
+		Segments:   append([]transcript.Segment{}, res.Segments...),
+	}, nil
 }
 
 func writeResult(stdout io.Writer, outDir, file string, t *transcript.Transcript, format export.Format, opt export.Options) error {

@@ -29,6 +29,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -142,18 +143,22 @@ func Run(ctx context.Context, src Source, tr Transcriber, cfg Config) (*Result, 
 	if err != nil {
 		return nil, err
 	}
+	defer clear(r.buf[:cap(r.buf)]) // no copy of the audio outlives the job
 	n, derr := src(r.push)
 	if r.err != nil {
 		return nil, r.err
 	}
 	if derr != nil && n == 0 {
-		return nil, derr
+		return nil, fmt.Errorf("decode: %w", derr)
+	}
+	if derr != nil {
+		derr = fmt.Errorf("decode: %w", derr)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if len(r.buf) > 0 {
-		if err := r.window(r.buf, 1); err != nil {
+		if err := r.window(r.buf, 1, true); err != nil {
 			return nil, err
 		}
 	}
@@ -219,7 +224,7 @@ func (r *runner) push(x []float32, read float64) error {
 			break
 		}
 		cut := r.cut()
-		if err := r.window(r.buf[:cut], read); err != nil {
+		if err := r.window(r.buf[:cut], read, false); err != nil {
 			r.err = err
 			return err
 		}
@@ -255,8 +260,10 @@ func abs(x int) int {
 	return x
 }
 
-// window transcribes (or takes from the checkpoint) the samples x, which start at r.off.
-func (r *runner) window(x []float32, read float64) error {
+// window transcribes (or takes from the checkpoint) the samples x, which start at r.off. The
+// times of all but the last window are kept inside the window (whisper may place an end past the
+// audio it was given); the last window's are left as the engine gives them, as without windows.
+func (r *runner) window(x []float32, read float64, last bool) error {
 	start, end := r.off, r.off+int64(len(x))
 	prevRead := r.readCut
 	if read >= 0 {
@@ -282,6 +289,9 @@ func (r *runner) window(x []float32, read float64) error {
 		}
 		offset := time.Duration(start) * time.Second / SampleRate
 		limit := time.Duration(end) * time.Second / SampleRate
+		if last {
+			limit = time.Duration(math.MaxInt64)
+		}
 		for i := range segs {
 			shift(&segs[i], offset, limit)
 		}
@@ -369,7 +379,7 @@ func joinPrompt(user, context string) string {
 
 // shift moves a segment from the window's timeline to the file's, keeping it inside the window.
 func shift(s *transcript.Segment, offset, limit time.Duration) {
-	mv := func(t time.Duration) time.Duration { return min(t+offset, limit) }
+	mv := func(t time.Duration) time.Duration { return min(t, limit-offset) + offset }
 	s.Start, s.End = mv(s.Start), mv(s.End)
 	for i := range s.Words {
 		s.Words[i].Start, s.Words[i].End = mv(s.Words[i].Start), mv(s.Words[i].End)

@@ -271,11 +271,13 @@ func TestLooping(t *testing.T) {
 		want bool
 	}{
 		{"speech", seg(" We met on Monday.", " The budget was approved.", " No, no, no, that is wrong."), false},
-		{"same sentence", seg(" Thank you.", " Thank you.", " Thank you."), true},
+		{"same sentence", seg(" I will see you then.", " I will see you then.", " I will see you then."), true},
 		{"n-gram run", seg(" and then we went to the shop and then we went to the shop and then we went to the shop and then we went to the shop"), true},
 		{"one word", seg(" " + strings.Repeat("so ", 20)), true},
 		{"compression", seg(" " + strings.Repeat("abcabcabd ", 30)), true},
 		{"two repeats", seg(" Yes.", " Yes.", " No."), false},
+		{"a word thrice", seg(" Yes.", " Yes.", " Yes."), false},
+		{"thank you", seg(" Thank you.", " Thank you.", " Thank you.", " Thank you."), true},
 		{"empty", nil, false},
 	} {
 		if got := Looping(c.segs); got != c.want {

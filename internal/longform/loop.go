@@ -30,11 +30,12 @@ func compressionRatio(text string) float64 {
 }
 
 // Looping reports whether a window's text repeats itself: the same
-// sentence (segment) three or more times in a row, a run of the same word
+// sentence (segment) three or more times in a row over at least eight
+// words, a run of the same word
 // n-gram repeated over at least minLoopWords words, or a compression ratio
 // above CompressionRatioThreshold.
 func Looping(segs []transcript.Segment) bool {
-	if sameRun(segs) >= 3 {
+	if k, w := sameRun(segs); k >= 3 && k*w >= minLoopWords*2/3 {
 		return true
 	}
 	var all []string
@@ -52,18 +53,21 @@ func Looping(segs []transcript.Segment) bool {
 	return compressionRatio(text.String()) > CompressionRatioThreshold
 }
 
-// sameRun is the longest run of consecutive segments with the same text.
-func sameRun(segs []transcript.Segment) int {
-	best, run := 0, 0
+// sameRun is the longest run of consecutive segments with the same text: how many, and the
+// words in each.
+func sameRun(segs []transcript.Segment) (k, words int) {
+	run := 0
 	for i := range segs {
 		if i > 0 && norm(segs[i].Text) == norm(segs[i-1].Text) {
 			run++
 		} else {
 			run = 1
 		}
-		best = max(best, run)
+		if w := len(strings.Fields(norm(segs[i].Text))); run*w > k*words || run > k && w == words {
+			k, words = run, w
+		}
 	}
-	return best
+	return k, words
 }
 
 func norm(s string) string {
