@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hushscribe/hushscribe/internal/longform"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 )
 
@@ -465,6 +466,9 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	} else if modelPath == "" {
 		return "", ErrNoModel
 	}
+	if sd, ok := a.d.Decoder.(StreamDecoder); ok && !j.Options.SpeakerPerChannel {
+		return a.runWindows(ctx, j, sd, modelPath, set, p)
+	}
 	channels, err := a.d.Decoder.DecodeFile(ctx, j.Path, j.Options.SpeakerPerChannel)
 	if err != nil {
 		return "", fmt.Errorf("decode %s: %w", j.Name, err)
@@ -497,13 +501,54 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("transcribe: %w", context.Canceled)
 	}
-	p.set("saving", pctSpoken)
+	return a.save(ctx, j, t, time.Duration(len(channels[0]))*time.Second/sampleRate, modelPath, p)
+}
 
+// runWindows streams the file through longform: one engine call for a short file, windows of a
+// few minutes with the text context carried across for a long one (bounded memory), and the
+// repetition-loop guard on each.
+func (a *App) runWindows(ctx context.Context, j Job, sd StreamDecoder, modelPath string, set Settings, p *progress) (string, error) {
+	eng, release, err := a.engines.acquire(modelPath, set.UseGPU)
+	if err != nil {
+		return "", fmt.Errorf("load model: %w", err)
+	}
+	defer release()
+	p.set("transcribing", pctDecoded)
+	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads}
+	tr := longform.TranscriberFunc(func(ctx context.Context, samples []float32, w longform.WindowOptions) (*transcript.Transcript, error) {
+		o := opt
+		o.Prompt, o.Progress = w.Prompt, w.Progress
+		if w.Retry > 0 {
+			o.TemperatureFallback, o.Temperature = true, min(0.2*float32(w.Retry), 1)
+		}
+		return eng.Transcribe(ctx, samples, o)
+	})
+	src := func(fn func([]float32, float64) error) (int64, error) { return sd.StreamFile(ctx, j.Path, fn) }
+	res, err := longform.Run(ctx, src, tr, longform.Config{
+		Progress: func(pc int) { p.set("transcribing", pctDecoded+pc*(pctSpoken-pctDecoded)/100) },
+	})
+	if err != nil {
+		switch {
+		case ctx.Err() != nil:
+			return "", fmt.Errorf("transcribe: %w", context.Canceled)
+		case errors.Is(err, ErrNotFound), errors.Is(err, ErrUnsupported), errors.Is(err, ErrEmpty),
+			errors.Is(err, ErrMissingTool), errors.Is(err, ErrCorrupt):
+			return "", fmt.Errorf("decode %s: %w", j.Name, err)
+		}
+		return "", fmt.Errorf("transcribe: %w", err)
+	}
+	t := &transcript.Transcript{Language: res.Language, Model: res.Model, Segments: res.Segments}
+	return a.save(ctx, j, t, res.Duration, modelPath, p)
+}
+
+// save stores a finished job's transcript and returns its id.
+func (a *App) save(ctx context.Context, j Job, t *transcript.Transcript, duration time.Duration, modelPath string, p *progress) (string, error) {
+	p.set("saving", pctSpoken)
 	t.ID = ""
 	t.Title = strings.TrimSuffix(j.Name, filepath.Ext(j.Name))
 	t.SourceName = j.Name
 	t.SourceSize = j.Size
-	t.Duration = time.Duration(len(channels[0])) * time.Second / sampleRate
+	t.Duration = duration
 	if t.Model == "" {
 		t.Model = strings.TrimSuffix(filepath.Base(modelPath), filepath.Ext(modelPath))
 	}

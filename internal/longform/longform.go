@@ -1,7 +1,7 @@
 // Package longform transcribes recordings of any length in bounded memory.
 //
 // The audio is decoded as a stream (audio.StreamFile) into a buffer that never holds more than
-// one window (Config.Window, five minutes by default, plus a quarter for finding a pause). When
+// one window (Config.Window, two minutes by default, plus a quarter for finding a pause). When
 // the buffer is full, a cut is chosen in the middle of the longest pause near the window's target
 // length (pauses come from a SpeechDetector: Energy by default, a voice-activity model where one
 // is plugged in); without a pause, at the quietest 100 ms. The window before the cut is
@@ -41,7 +41,7 @@ import (
 const SampleRate = audio.TargetRate
 
 // DefaultWindow is the default target window length.
-const DefaultWindow = 5 * time.Minute
+const DefaultWindow = 2 * time.Minute
 
 // WindowOptions is what changes from one window's transcription to the next.
 type WindowOptions struct {
@@ -101,6 +101,7 @@ type Config struct {
 type Result struct {
 	Segments []transcript.Segment
 	Language string // the first window's detected or chosen language
+	Model    string // as the engine names it
 	Duration time.Duration
 	Windows  int // windows transcribed or resumed
 	Resumed  int // windows taken from the checkpoint
@@ -319,6 +320,9 @@ func (r *runner) transcribe(x []float32, progress func(int)) ([]transcript.Segme
 	t, err := r.tr.TranscribeWindow(r.ctx, x, opt)
 	if err != nil {
 		return nil, "", err
+	}
+	if r.res.Model == "" {
+		r.res.Model = t.Model
 	}
 	if !Looping(t.Segments) {
 		return t.Segments, t.Language, nil

@@ -37,8 +37,6 @@ type wireSegment struct {
 	Text    string     `json:"t"`
 	Speaker string     `json:"k,omitempty"`
 	Words   []wireWord `json:"w,omitempty"`
-	// Uncertain: a repetition loop kept once (transcript.Segment.Uncertain).
-	Uncertain bool `json:"u,omitempty"`
 }
 
 type wireSpeaker struct {
@@ -148,7 +146,7 @@ func decodeWords(b []byte) ([]transcript.Word, error) {
 func encodeSegments(segs []transcript.Segment) ([]byte, error) {
 	doc := sealedSegments{V: codecVersion, Segments: make([]wireSegment, len(segs))}
 	for i, s := range segs {
-		doc.Segments[i] = wireSegment{Start: int64(s.Start), End: int64(s.End), Text: s.Text, Speaker: s.Speaker, Words: toWireWords(s.Words), Uncertain: s.Uncertain}
+		doc.Segments[i] = wireSegment{Start: int64(s.Start), End: int64(s.End), Text: s.Text, Speaker: s.Speaker, Words: toWireWords(s.Words)}
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {
@@ -167,7 +165,7 @@ func decodeSegments(b []byte) ([]transcript.Segment, error) {
 	}
 	out := make([]transcript.Segment, len(doc.Segments))
 	for i, s := range doc.Segments {
-		out[i] = transcript.Segment{Start: time.Duration(s.Start), End: time.Duration(s.End), Text: s.Text, Speaker: s.Speaker, Words: fromWireWords(s.Words), Uncertain: s.Uncertain}
+		out[i] = transcript.Segment{Start: time.Duration(s.Start), End: time.Duration(s.End), Text: s.Text, Speaker: s.Speaker, Words: fromWireWords(s.Words)}
 	}
 	return out, nil
 }

@@ -212,6 +212,7 @@ export namespace transcript {
 	    text: string;
 	    speaker?: string;
 	    words?: Array<transcript.Word>;
+	    uncertain?: boolean;
 	}
 	
 	export interface Speaker {

@@ -2,11 +2,17 @@
 // production path: internal/longform windows) against whisper.cpp's whisper-cli on the same file,
 // side by side in one run. The recording is corpus speech repeated with pauses of 1-3 s between
 // utterances, written as a 16 kHz mono 16-bit WAV (the format whisper-cli reads; a benchmark-only
-// temporary file). The model is the generated micro model unless -model is given. Usage:
+// temporary file). The model is the generated micro model unless -model is given.
+//
+// -lengths runs both programs on the whole recording of each length. -cli-peak runs whisper-cli
+// alone on longer recordings with -d 30000 (transcribe the first 30 s): it still reads the whole
+// file and computes the whole spectrogram before decoding, which is where its memory goes, so
+// its peak is that of a full run at a fraction of the time (on machines too slow for hours of
+// decoding). Usage:
 //
 //	go build -tags sqlite_fts5 -o bin/hushscribe-headless . && \
 //	go run -tags sqlite_fts5 ./internal/longform/longbench -bin bin/hushscribe-headless \
-//	    -whisper-cli "$WHISPER_CLI" -corpus ../shared/corpus -hours 1,3
+//	    -whisper-cli "$WHISPER_CLI" -corpus ../shared/corpus -lengths 1h,3h
 package main
 
 import (
@@ -19,7 +25,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -32,17 +37,18 @@ func main() {
 	bin := flag.String("bin", "bin/hushscribe-headless", "the hushscribe binary")
 	cli := flag.String("whisper-cli", os.Getenv("WHISPER_CLI"), "whisper.cpp's whisper-cli")
 	corpus := flag.String("corpus", "../shared/corpus", "folder with the speech corpus")
-	hours := flag.String("hours", "1,3", "recording lengths in hours, comma-separated")
+	lengths := flag.String("lengths", "1h,3h", "recording lengths for full runs of both, comma-separated")
+	cliPeak := flag.String("cli-peak", "", "recording lengths for whisper-cli's peak memory alone (-d 30000)")
 	model := flag.String("model", "", "model file (default: the generated micro model)")
 	threads := flag.Int("threads", 2, "threads for both")
 	flag.Parse()
-	if err := run(*bin, *cli, *corpus, *hours, *model, *threads); err != nil {
+	if err := run(*bin, *cli, *corpus, *lengths, *cliPeak, *model, *threads); err != nil {
 		fmt.Fprintln(os.Stderr, "longbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, cli, corpus, hours, model string, threads int) error {
+func run(bin, cli, corpus, lengths, cliPeak, model string, threads int) error {
 	if cli == "" {
 		return fmt.Errorf("need -whisper-cli (or $WHISPER_CLI)")
 	}
@@ -66,30 +72,56 @@ func run(bin, cli, corpus, hours, model string, threads int) error {
 		return err
 	}
 	fmt.Printf("model %s (%.1f MB), %d threads\n", filepath.Base(model), mb(st.Size()), threads)
-	fmt.Printf("%-6s %-12s %10s %10s %10s\n", "audio", "program", "wall", "peak RSS", "RSS-model")
-	for _, h := range strings.Split(hours, ",") {
-		hv, err := strconv.ParseFloat(strings.TrimSpace(h), 64)
+	fmt.Printf("%-6s %-22s %10s %10s %10s\n", "audio", "program", "wall", "peak RSS", "RSS-model")
+	for _, l := range split(lengths) {
+		d, err := time.ParseDuration(l)
 		if err != nil {
-			return fmt.Errorf("-hours: %w", err)
+			return fmt.Errorf("-lengths: %w", err)
 		}
-		wav := filepath.Join(tmp, h+"h.wav")
-		if err := writeRecording(wav, speech, time.Duration(hv*float64(time.Hour))); err != nil {
+		wav := filepath.Join(tmp, l+".wav")
+		if err := writeRecording(wav, speech, d); err != nil {
 			return err
 		}
 		ours, err := measure(bin, "transcribe", "-model", model, "-threads", fmt.Sprint(threads), "-beam-size", "1", "-no-fallback", "-language", "en", "-f", "json", "-progress", "never", wav)
 		if err != nil {
 			return err
 		}
-		print(h+"h", "hushscribe", ours, st.Size())
+		print(l, "hushscribe", ours, st.Size())
 		theirs, err := measure(cli, "-m", model, "-t", fmt.Sprint(threads), "-bs", "1", "-bo", "1", "-nf", "-sns", "-l", "en", "-np", "-f", wav)
 		if err != nil {
 			return err
 		}
-		print(h+"h", "whisper-cli", theirs, st.Size())
-		fmt.Printf("%-6s memory ratio %.3f, time ratio %.3f\n", h+"h", float64(ours.rss)/float64(theirs.rss), ours.wall.Seconds()/theirs.wall.Seconds())
+		print(l, "whisper-cli", theirs, st.Size())
+		fmt.Printf("%-6s memory ratio %.3f, time ratio %.3f\n", l, float64(ours.rss)/float64(theirs.rss), ours.wall.Seconds()/theirs.wall.Seconds())
+		os.Remove(wav)
+	}
+	for _, l := range split(cliPeak) {
+		d, err := time.ParseDuration(l)
+		if err != nil {
+			return fmt.Errorf("-cli-peak: %w", err)
+		}
+		wav := filepath.Join(tmp, l+".wav")
+		if err := writeRecording(wav, speech, d); err != nil {
+			return err
+		}
+		theirs, err := measure(cli, "-m", model, "-t", fmt.Sprint(threads), "-bs", "1", "-bo", "1", "-nf", "-sns", "-l", "en", "-np", "-d", "30000", "-f", wav)
+		if err != nil {
+			return err
+		}
+		print(l, "whisper-cli -d 30000", theirs, st.Size())
 		os.Remove(wav)
 	}
 	return nil
+}
+
+func split(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 type sample struct {
@@ -98,7 +130,7 @@ type sample struct {
 }
 
 func print(h, prog string, s sample, model int64) {
-	fmt.Printf("%-6s %-12s %9.1fs %8.1f MB %7.1f MB\n", h, prog, s.wall.Seconds(), mb(s.rss), mb(s.rss-model))
+	fmt.Printf("%-6s %-22s %9.1fs %8.1f MB %7.1f MB\n", h, prog, s.wall.Seconds(), mb(s.rss), mb(s.rss-model))
 }
 
 func measure(bin string, args ...string) (sample, error) {

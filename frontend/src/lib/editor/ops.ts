@@ -16,6 +16,8 @@ export interface Seg {
   text: string;
   speaker?: string;
   words?: Word[];
+  /** a repetition loop the recogniser could not get out of, kept once: check it against the audio */
+  uncertain?: boolean;
 }
 
 export interface Speaker {
@@ -38,7 +40,7 @@ export function newKey(): number {
 
 /** fromTranscript builds a Doc from the Go transcript's segments and speakers. */
 export function fromTranscript(t: {
-  segments: { start: number; end: number; text: string; speaker?: string; words?: Word[] }[] | null;
+  segments: { start: number; end: number; text: string; speaker?: string; words?: Word[]; uncertain?: boolean }[] | null;
   speakers?: Speaker[] | null;
 }): Doc {
   return {
@@ -52,13 +54,14 @@ export function fromTranscript(t: {
 export function toTranscript(d: Doc) {
   return {
     segments: d.segments.map(({ key: _key, ...s }) => {
-      const out: { start: number; end: number; text: string; speaker?: string; words?: Word[] } = {
+      const out: { start: number; end: number; text: string; speaker?: string; words?: Word[]; uncertain?: boolean } = {
         start: s.start,
         end: s.end,
         text: s.text,
       };
       if (s.speaker) out.speaker = s.speaker;
       if (s.words && s.words.length) out.words = s.words;
+      if (s.uncertain) out.uncertain = true;
       return out;
     }),
     speakers: d.speakers.map((s) => ({ ...s })),
@@ -80,7 +83,9 @@ export function editText(d: Doc, i: number, text: string): Doc {
   check(d, i);
   if (d.segments[i].text === text) return d;
   // Word timings no longer match edited text; keep them only while the words are unchanged.
+  // Editing the text is the user's check of an uncertain span: the mark goes.
   const seg = { ...d.segments[i], text };
+  delete seg.uncertain;
   if (seg.words && seg.words.map((w) => w.text).join("").trim() !== text.trim()) delete seg.words;
   return { ...d, segments: replaceAt(d, i, seg) };
 }
