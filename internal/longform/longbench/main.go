@@ -39,16 +39,18 @@ func main() {
 	corpus := flag.String("corpus", "../shared/corpus", "folder with the speech corpus")
 	lengths := flag.String("lengths", "1h,3h", "recording lengths for full runs of both, comma-separated")
 	cliPeak := flag.String("cli-peak", "", "recording lengths for whisper-cli's peak memory alone (-d 30000)")
+	oursOnly := flag.Bool("ours-only", false, "with -lengths: run only hushscribe (pair with -cli-peak for whisper-cli's memory)")
+	speech := flag.Duration("speech", 0, "if set: speech only for this long at the start and at the end of each recording, digital silence between")
 	model := flag.String("model", "", "model file (default: the generated micro model)")
 	threads := flag.Int("threads", 2, "threads for both")
 	flag.Parse()
-	if err := run(*bin, *cli, *corpus, *lengths, *cliPeak, *model, *threads); err != nil {
+	if err := run(*bin, *cli, *corpus, *lengths, *cliPeak, *model, *threads, *speech, *oursOnly); err != nil {
 		fmt.Fprintln(os.Stderr, "longbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, cli, corpus, lengths, cliPeak, model string, threads int) error {
+func run(bin, cli, corpus, lengths, cliPeak, model string, threads int, speechOnly time.Duration, oursOnly bool) error {
 	if cli == "" {
 		return fmt.Errorf("need -whisper-cli (or $WHISPER_CLI)")
 	}
@@ -72,6 +74,9 @@ func run(bin, cli, corpus, lengths, cliPeak, model string, threads int) error {
 		return err
 	}
 	fmt.Printf("model %s (%.1f MB), %d threads\n", filepath.Base(model), mb(st.Size()), threads)
+	if speechOnly > 0 {
+		fmt.Printf("speech only in the first and last %v of each recording, digital silence between\n", speechOnly)
+	}
 	fmt.Printf("%-6s %-22s %10s %10s %10s\n", "audio", "program", "wall", "peak RSS", "RSS-model")
 	for _, l := range split(lengths) {
 		d, err := time.ParseDuration(l)
@@ -79,7 +84,7 @@ func run(bin, cli, corpus, lengths, cliPeak, model string, threads int) error {
 			return fmt.Errorf("-lengths: %w", err)
 		}
 		wav := filepath.Join(tmp, l+".wav")
-		if err := writeRecording(wav, speech, d); err != nil {
+		if err := writeRecording(wav, speech, d, speechOnly); err != nil {
 			return err
 		}
 		ours, err := measure(bin, "transcribe", "-model", model, "-threads", fmt.Sprint(threads), "-beam-size", "1", "-no-fallback", "-language", "en", "-f", "json", "-progress", "never", wav)
@@ -87,6 +92,10 @@ func run(bin, cli, corpus, lengths, cliPeak, model string, threads int) error {
 			return err
 		}
 		print(l, "hushscribe", ours, st.Size())
+		if oursOnly {
+			os.Remove(wav)
+			continue
+		}
 		theirs, err := measure(cli, "-m", model, "-t", fmt.Sprint(threads), "-bs", "1", "-bo", "1", "-nf", "-sns", "-l", "en", "-np", "-f", wav)
 		if err != nil {
 			return err
@@ -101,7 +110,7 @@ func run(bin, cli, corpus, lengths, cliPeak, model string, threads int) error {
 			return fmt.Errorf("-cli-peak: %w", err)
 		}
 		wav := filepath.Join(tmp, l+".wav")
-		if err := writeRecording(wav, speech, d); err != nil {
+		if err := writeRecording(wav, speech, d, speechOnly); err != nil {
 			return err
 		}
 		theirs, err := measure(cli, "-m", model, "-t", fmt.Sprint(threads), "-bs", "1", "-bo", "1", "-nf", "-sns", "-l", "en", "-np", "-d", "30000", "-f", wav)
@@ -165,8 +174,9 @@ func loadSpeech(dir string) ([][]float32, error) {
 	return out, nil
 }
 
-// writeRecording writes d of the speech clips in turn, with pauses of 1 to 3 s between them.
-func writeRecording(path string, speech [][]float32, d time.Duration) error {
+// writeRecording writes d of the speech clips in turn, with pauses of 1 to 3 s between them; with
+// speechOnly > 0, only the first and the last speechOnly hold speech and the rest is silence.
+func writeRecording(path string, speech [][]float32, d, speechOnly time.Duration) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -189,7 +199,14 @@ func writeRecording(path string, speech [][]float32, d time.Duration) error {
 	binary.LittleEndian.PutUint32(hdr[40:], uint32(2*n))
 	w.Write(hdr)
 	var written int64
+	quiet := func() bool {
+		edge := int64(speechOnly.Seconds() * audio.TargetRate)
+		return speechOnly > 0 && written >= edge && written < n-edge
+	}
 	put := func(v float32) {
+		if quiet() {
+			v = 0
+		}
 		if written < n {
 			s := uint16(int16(math.Round(float64(max(min(v, 1), -1)) * 32767)))
 			w.WriteByte(byte(s))
