@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -70,6 +71,7 @@ func runDesktop(args []string) error {
 		Version:    cli.Version,
 		Backend:    os.Getenv("HUSHSCRIBE_BACKEND"),
 		Clipboard:  rt.SetClipboard,
+		Logger:     slog.Default(), // the same log as log.Printf
 	}
 	// Quick recording needs a microphone backend; without one the window runs without it.
 	if mic, err := capture.NewMalgo(capture.MalgoConfig{}); err != nil {
@@ -123,7 +125,9 @@ func runDesktop(args []string) error {
 		a.Shutdown(ctx)
 	}
 	return wails.Run(&options.App{
-		Title:     "Hushscribe",
+		// The page renames the window to "Hushscribe" once it has mounted: that is the ready
+		// signal build/screenshot.sh and build/dndtest.sh wait for (an error page never sends it).
+		Title:     "Hushscribe (starting)",
 		Width:     1200,
 		Height:    800,
 		MinWidth:  860,

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"sync"
@@ -43,7 +44,7 @@ const (
 var Unbound = []string{"Startup", "Shutdown"}
 
 // EventPayloads are values of the types sent as event payloads, for the page's type declarations.
-var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}, BackupStatus{}, QuickRecordState{}, SystemInfo{}}
+var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}, BackupStatus{}, QuickRecordState{}, SystemInfo{}, DeviceFallback{}}
 
 // Deps are the App's collaborators. Library, Runtime and Settings are required; a nil Engines,
 // Decoder, Models, Exporter, Wiper or Backup makes the methods that need it fail with ErrUnavailable.
@@ -54,9 +55,11 @@ type Deps struct {
 	Engines  Engines
 	Decoder  Decoder
 	Exporter Exporter
-	Wiper    Wiper
-	Backup   Backup
-	Runtime  Runtime
+	// ExportSealer password-protects exported files; nil makes ExportToFileProtected unavailable.
+	ExportSealer ExportSealer
+	Wiper        Wiper
+	Backup       Backup
+	Runtime      Runtime
 	// QuickRecord is the microphone quick recording; nil hides it (QuickRecordStatus().Available).
 	QuickRecord QuickRecorder
 	Settings    *SettingsFile
@@ -69,6 +72,10 @@ type Deps struct {
 	Workers int
 	// Backend names the compute backend the engine was built with ("cpu", "cuda", ...), for display.
 	Backend string
+	// Devices lists the compute devices for Settings; nil makes ComputeDevices fail with ErrUnavailable.
+	Devices Devices
+	// Logger receives what the user should also find in the log (a GPU fallback); nil discards.
+	Logger *slog.Logger
 	// Version is the product version, for display.
 	Version string
 	// DataDir is where everything lives, for display.

@@ -25,10 +25,12 @@ type BackupStatus struct {
 	// LastReport is what the last sync on this run of the app did (nil: none yet).
 	LastReport *BackupReport `json:"lastReport"`
 	// LastError is the last sync's error ("" when it succeeded); Offline and SignedOut classify it.
-	LastError string    `json:"lastError"`
-	Offline   bool      `json:"offline"`
-	SignedOut bool      `json:"signedOut"`
-	LastTry   time.Time `json:"lastTry"` // when the last sync ended, successful or not
+	LastError string `json:"lastError"`
+	Offline   bool   `json:"offline"`
+	SignedOut bool   `json:"signedOut"`
+	// Tampered: the server served altered, older or withheld data (ErrBackupTampered).
+	Tampered bool      `json:"tampered"`
+	LastTry  time.Time `json:"lastTry"` // when the last sync ended, successful or not
 }
 
 // backupRunner is the App's cloud backup state between syncs.
@@ -145,6 +147,7 @@ func (a *App) backupStatus(ctx context.Context) (BackupStatus, error) {
 		st.LastError = a.bk.err.Error()
 		st.Offline = errors.Is(a.bk.err, ErrOffline)
 		st.SignedOut = errors.Is(a.bk.err, ErrSignedOut)
+		st.Tampered = errors.Is(a.bk.err, ErrBackupTampered)
 	}
 	return st, nil
 }
@@ -196,6 +199,9 @@ func (a *App) BackupStatus() (BackupStatus, error) {
 // BackupSignUp creates a backup account, turns cloud backup on and starts the first sync in the
 // background (its progress arrives as EventBackup).
 func (a *App) BackupSignUp(acct BackupAccount) (BackupStatus, error) {
+	if err := checkPassword(acct.Password); err != nil && acct.Password != "" {
+		return BackupStatus{}, fmt.Errorf("backup sign up: %w", err)
+	}
 	return a.backupSignIn("sign up", acct, func(ctx context.Context, acct BackupAccount) error { return a.d.Backup.SignUp(ctx, acct) })
 }
 
@@ -285,6 +291,9 @@ func (a *App) ChangeBackupPassword(oldPassword, newPassword string) (BackupStatu
 	case newPassword == oldPassword:
 		return BackupStatus{}, fmt.Errorf("change backup password: %w: the new password is the same as the current one", ErrInvalid)
 	}
+	if err := checkPassword(newPassword); err != nil {
+		return BackupStatus{}, fmt.Errorf("change backup password: %w", err)
+	}
 	a.bk.syncMu.Lock()
 	err := a.d.Backup.ChangePassword(a.background(), oldPassword, newPassword)
 	a.bk.syncMu.Unlock()
@@ -307,6 +316,23 @@ func (a *App) backupOff() (BackupStatus, error) {
 		a.emit(EventBackup, st)
 	}
 	return st, err
+}
+
+// ResolveBackupDowngrade accepts (accept true: the transcript becomes Standard as on the other
+// device) or rejects (it stays Private and is uploaded so again) a pending downgrade listed in
+// BackupStatus.PendingDowngrades, then syncs in the background.
+func (a *App) ResolveBackupDowngrade(transcriptID string, accept bool) (BackupStatus, error) {
+	if err := a.backupDep("cloud backup"); err != nil {
+		return BackupStatus{}, err
+	}
+	a.bk.syncMu.Lock()
+	err := a.d.Backup.ResolveDowngrade(a.background(), transcriptID, accept)
+	a.bk.syncMu.Unlock()
+	if err != nil {
+		return BackupStatus{}, fmt.Errorf("resolve backup downgrade: %w", err)
+	}
+	poke(a.bk.now)
+	return a.backupStatus(a.background())
 }
 
 // BackupDevices lists the devices signed in to the backup account (it asks the server).

@@ -119,6 +119,8 @@ func TestBackupSignInValidation(t *testing.T) {
 		{"no server", false, with(func(a *app.BackupAccount) { a.Server = "" }), app.ErrInvalid},
 		{"no email", false, with(func(a *app.BackupAccount) { a.Email = " " }), app.ErrInvalid},
 		{"no password", true, with(func(a *app.BackupAccount) { a.Password = "" }), app.ErrInvalid},
+		{"sign-up password under the vault's rule", true, with(func(a *app.BackupAccount) { a.Password = "ab" }), app.ErrInvalid},
+		{"sign-up password of 7 characters", true, with(func(a *app.BackupAccount) { a.Password = "1234567" }), app.ErrInvalid},
 		{"wrong password", false, with(func(a *app.BackupAccount) { a.Password = "wrong" }), app.ErrWrongPass},
 		{"unknown email", false, with(func(a *app.BackupAccount) { a.Email = "bob@example.org" }), app.ErrWrongPass},
 		{"account exists", true, acct, app.ErrAccountExists},
@@ -325,6 +327,7 @@ func TestBackupChangePassword(t *testing.T) {
 		{"no old password", "", newPw, app.ErrInvalid},
 		{"no new password", acct.Password, "", app.ErrInvalid},
 		{"same password", acct.Password, acct.Password, app.ErrInvalid},
+		{"new password under the vault's rule", acct.Password, "ab", app.ErrInvalid},
 		{"wrong old password", "wrong", newPw, app.ErrWrongPass},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -361,5 +364,37 @@ func TestBackupChangePassword(t *testing.T) {
 	withNew.Password = newPw
 	if st, err := c.app.BackupSignIn(withNew); err != nil || !st.Enabled {
 		t.Fatalf("sign in with the new password = %+v, %v", st, err)
+	}
+}
+
+// TestPasswordStrength: the strength meter applies the vault's rule (the same checkPassword that
+// SetPassword and the backup's sign-up use) and rates acceptable passwords.
+func TestPasswordStrength(t *testing.T) {
+	f, _ := backupFixture(t, apptest.NewBackupServer(), "A")
+	for _, tc := range []struct {
+		pw         string
+		acceptable bool
+		minScore   int
+		maxScore   int
+	}{
+		{"", false, 0, 0},
+		{"ab", false, 0, 0},
+		{"1234567", false, 0, 0},
+		{"abcdefgh", true, 1, 1},
+		{"correct horse battery", true, 3, 4},
+		{"T7#qL9!xZ2@mW4$v", true, 4, 4},
+	} {
+		st, err := f.app.PasswordStrength(tc.pw)
+		if err != nil || st.Acceptable != tc.acceptable || st.Score < tc.minScore || st.Score > tc.maxScore {
+			t.Errorf("PasswordStrength(%q) = %+v, %v", tc.pw, st, err)
+		}
+		if !st.Acceptable && st.Problem == "" {
+			t.Errorf("PasswordStrength(%q) gives no reason", tc.pw)
+		}
+		// The rule is the vault's: SetPassword accepts exactly the acceptable ones.
+		if _, err := f.app.BackupSignUp(app.BackupAccount{Server: acct.Server, Email: "rule@example.org", Password: tc.pw}); tc.pw != "" && !tc.acceptable && !errors.Is(err, app.ErrInvalid) {
+			t.Errorf("sign-up with %q = %v, want ErrInvalid", tc.pw, err)
+		}
+		f.app.BackupSignOut()
 	}
 }

@@ -166,6 +166,14 @@ type Exporter interface {
 	Write(w io.Writer, t *transcript.Transcript, format string, opt ExportOptions) error
 }
 
+// ExportSealer encrypts an exported file under a password (internal/sealedfile: one vault password
+// envelope). Seal's error wraps ErrInvalid when the password is too weak.
+type ExportSealer interface {
+	Seal(password string, data []byte) ([]byte, error)
+	// Ext is appended to a sealed file's name, with its dot.
+	Ext() string
+}
+
 // Format describes one export format and the options it takes.
 type Format struct {
 	ID      string         `json:"id"`
@@ -223,6 +231,8 @@ type Backup interface {
 	ChangePassword(ctx context.Context, oldPassword, newPassword string) error
 	// Devices lists the devices signed in to the account.
 	Devices(ctx context.Context) ([]BackupDevice, error)
+	// ResolveDowngrade accepts or rejects a pending downgrade (BackupInfo.PendingDowngrades).
+	ResolveDowngrade(ctx context.Context, transcriptID string, accept bool) error
 }
 
 // BackupAccount is what the user types to sign up or sign in.
@@ -233,6 +243,12 @@ type BackupAccount struct {
 	Fingerprint string `json:"fingerprint"`
 	Email       string `json:"email"`
 	Password    string `json:"password"`
+	// Remember keeps the backup's data key and session in the OS keychain ("remember on this
+	// device"), so that backup runs after a restart without the password. Off: they stay in memory
+	// and the next start asks to sign in again.
+	Remember bool `json:"remember"`
+	// Invite is the invite code for sign-up on a server with invite-only registration.
+	Invite string `json:"invite"`
 }
 
 // BackupInfo is the backup's local state.
@@ -243,6 +259,10 @@ type BackupInfo struct {
 	Email       string    `json:"email"`
 	DeviceID    string    `json:"deviceId"`
 	LastSync    time.Time `json:"lastSync"`
+	Remember    bool      `json:"remember"`
+	// PendingDowngrades are the transcripts (ids) for which another device's copy would make a
+	// Private transcript Standard; they stay Private until ResolveBackupDowngrade.
+	PendingDowngrades []string `json:"pendingDowngrades"`
 }
 
 // BackupReport counts what one sync did.

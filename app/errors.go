@@ -27,8 +27,15 @@ var (
 	ErrBackupOff     = errors.New("cloud backup is off")
 	ErrOffline       = errors.New("the backup server cannot be reached; nothing is lost, sync again later")
 	ErrSignedOut     = errors.New("signed out of cloud backup; sign in again")
-	ErrAccountExists = errors.New("an account with this email exists; sign in instead")
+	ErrAccountExists = errors.New("sign-up refused: this email may already have an account (sign in instead), or the server needs an invite or accepts no new accounts")
 	ErrTryLater      = errors.New("too many attempts; try again later")
+	ErrBackupQuota   = errors.New("the backup account's storage quota on the server is full")
+	// ErrBackupTampered: the server served altered, older or withheld data, or reported a deletion
+	// no device made; nothing local was changed for it.
+	ErrBackupTampered = errors.New("the backup server returned altered, older or missing data; nothing on this device was changed")
+	// ErrBackupDowngrade: another device's copy would make a Private transcript Standard; it waits
+	// for the user (BackupInfo.PendingDowngrades, ResolveBackupDowngrade).
+	ErrBackupDowngrade = errors.New("another device made a Private transcript Standard; confirm or reject it")
 )
 
 // ErrorKind is a short, stable name for an error's cause, for the window to pick an icon or hint.

@@ -3,8 +3,11 @@ package app
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/hushscribe/hushscribe/internal/transcript"
 )
 
 func (a *App) exporter() (Exporter, error) {
@@ -61,8 +64,27 @@ func (a *App) ExportText(id, format string, opt ExportOptions) (string, error) {
 }
 
 // ExportToFile asks where to save (the native save dialog) and writes transcript id there. It
-// returns the path written, or "" when the user cancelled the dialog.
+// returns the path written, or "" when the user cancelled the dialog. A Private transcript's export
+// is written readable by the user only (0600; the page warns that the file itself is not
+// encrypted); ExportToFileProtected encrypts it.
 func (a *App) ExportToFile(id, format string, opt ExportOptions) (string, error) {
+	return a.exportToFile(id, format, opt, "")
+}
+
+// ExportToFileProtected is ExportToFile with the file encrypted under password (at least
+// MinPasswordLength characters): a vault password envelope (docs/FORMAT.md), named with the
+// sealer's extension (".hsenc") after the format's, and written 0600.
+func (a *App) ExportToFileProtected(id, format string, opt ExportOptions, password string) (string, error) {
+	if a.d.ExportSealer == nil {
+		return "", unavailable("password-protected export")
+	}
+	if password == "" {
+		return "", fmt.Errorf("export: %w: a password is required", ErrInvalid)
+	}
+	return a.exportToFile(id, format, opt, password)
+}
+
+func (a *App) exportToFile(id, format string, opt ExportOptions, password string) (string, error) {
 	f, err := a.format(format)
 	if err != nil {
 		return "", fmt.Errorf("export: %w", err)
@@ -75,10 +97,14 @@ func (a *App) ExportToFile(id, format string, opt ExportOptions) (string, error)
 	if name == "" {
 		name = "transcript"
 	}
+	ext := "." + f.Ext
+	if password != "" {
+		ext += a.d.ExportSealer.Ext()
+	}
 	path, err := a.d.Runtime.SaveFile(DialogOptions{
 		Title:       "Export " + f.Name,
-		DefaultName: name + "." + f.Ext,
-		Filters:     []FileFilter{{Name: f.Name, Pattern: "*." + f.Ext}},
+		DefaultName: name + ext,
+		Filters:     []FileFilter{{Name: f.Name, Pattern: "*" + ext}},
 	})
 	if err != nil {
 		return "", fmt.Errorf("save dialog: %w", err)
@@ -87,15 +113,28 @@ func (a *App) ExportToFile(id, format string, opt ExportOptions) (string, error)
 		return "", nil
 	}
 	if filepath.Ext(path) == "" {
-		path += "." + f.Ext
+		path += ext
 	}
 	var b bytes.Buffer
 	if err := a.d.Exporter.Write(&b, t, f.ID, opt); err != nil {
 		return "", fmt.Errorf("export: %w", err)
 	}
-	if err := writeFileAtomic(path, b.Bytes(), 0o644); err != nil {
+	data, perm := b.Bytes(), os.FileMode(0o644)
+	if t.Level == transcript.Private {
+		perm = 0o600
+	}
+	if password != "" {
+		sealed, err := a.d.ExportSealer.Seal(password, data)
+		clear(data)
+		if err != nil {
+			return "", fmt.Errorf("export: %w", err)
+		}
+		data, perm = sealed, 0o600
+	}
+	if err := writeFileAtomic(path, data, perm); err != nil {
 		return "", fmt.Errorf("export: %w", err)
 	}
+	clear(data)
 	return path, nil
 }
 

@@ -71,9 +71,15 @@ type Job struct {
 	ErrorKind    ErrorKind `json:"errorKind"` // see the Kind* constants
 	Detail       string    `json:"detail"`    // the underlying error, for "show details"
 	TranscriptID string    `json:"transcriptId"`
-	Added        time.Time `json:"added"`
-	Started      time.Time `json:"started"`
-	Finished     time.Time `json:"finished"`
+	// Device is the compute device that did the work ("CPU", "Vulkan0"); DeviceNote says why it is
+	// not the one chosen in Settings ("" when it is); Speed is seconds of audio per second of
+	// transcription (× real time). Set once the model is loaded / the job is done.
+	Device     string    `json:"device"`
+	DeviceNote string    `json:"deviceNote"`
+	Speed      float64   `json:"speed"`
+	Added      time.Time `json:"added"`
+	Started    time.Time `json:"started"`
+	Finished   time.Time `json:"finished"`
 }
 
 type jobEntry struct {
@@ -470,6 +476,12 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 		return a.runWindows(ctx, j, sd, modelPath, set, p)
 	}
 	channels, err := a.d.Decoder.DecodeFile(ctx, j.Path, j.Options.SpeakerPerChannel)
+	// The audio exists only in this job's memory: zero it whatever happens, so no copy outlives the job.
+	defer func() {
+		for _, c := range channels {
+			clear(c)
+		}
+	}()
 	if err != nil {
 		return "", fmt.Errorf("decode %s: %w", j.Name, err)
 	}
@@ -477,12 +489,13 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 		return "", fmt.Errorf("decode %s: %w", j.Name, ErrEmpty)
 	}
 	p.set("loading model", pctDecoded)
-	eng, release, err := a.engines.acquire(modelPath, set.UseGPU)
+	eng, release, err := a.loadEngine(j, modelPath, set)
 	if err != nil {
-		return "", fmt.Errorf("load model: %w", err)
+		return "", err
 	}
 	defer release()
 	p.set("transcribing", pctLoaded)
+	began := a.d.Now()
 
 	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads}
 	var t *transcript.Transcript
@@ -490,7 +503,9 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 		t, err = transcribeChannels(ctx, eng, channels, opt, p)
 	} else {
 		opt.Progress = func(pc int) { p.set("transcribing", pctLoaded+pc*(pctSpoken-pctLoaded)/100) }
-		t, err = eng.Transcribe(ctx, mono(channels), opt)
+		m := mono(channels) // a new buffer when there are several channels
+		defer clear(m)
+		t, err = eng.Transcribe(ctx, m, opt)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -501,19 +516,43 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("transcribe: %w", context.Canceled)
 	}
-	return a.save(ctx, j, t, time.Duration(len(channels[0]))*time.Second/sampleRate, modelPath, p)
+	audioLen := time.Duration(len(channels[0])) * time.Second / sampleRate
+	took := a.d.Now().Sub(began)
+	a.jobs.update(j.ID, func(j *Job) { j.Speed = speed(audioLen, took) })
+	return a.save(ctx, j, t, audioLen, modelPath, p)
+}
+
+// loadEngine acquires the job's model on the chosen device and tells the job (and, once per loaded
+// model, the user) which device runs it.
+func (a *App) loadEngine(j Job, modelPath string, set Settings) (Transcriber, func(), error) {
+	eng, release, fresh, err := a.engines.acquire(modelPath, set.DeviceChoice())
+	if err != nil {
+		return nil, nil, fmt.Errorf("load model: %w", err)
+	}
+	rd := runDevice(eng)
+	if rd.Fallback != "" && fresh {
+		// Once per loaded model: the user and the log hear why the chosen device is not used.
+		a.logger().Warn("compute device fallback", "wanted", set.DeviceChoice(), "device", rd.Device, "reason", rd.Fallback)
+		a.emit(EventDeviceFallback, DeviceFallback{Wanted: set.DeviceChoice(), Device: rd.Device, Reason: rd.Fallback})
+	}
+	if j, ok := a.jobs.update(j.ID, func(j *Job) { j.Device, j.DeviceNote = rd.Device, rd.Fallback }); ok {
+		a.emit(EventJob, j)
+	}
+	return eng, release, nil
 }
 
 // runWindows streams the file through longform: one engine call for a short file, windows of a
 // few minutes with the text context carried across for a long one (bounded memory), and the
 // repetition-loop guard on each.
 func (a *App) runWindows(ctx context.Context, j Job, sd StreamDecoder, modelPath string, set Settings, p *progress) (string, error) {
-	eng, release, err := a.engines.acquire(modelPath, set.UseGPU)
+	p.set("loading model", 0)
+	eng, release, err := a.loadEngine(j, modelPath, set)
 	if err != nil {
-		return "", fmt.Errorf("load model: %w", err)
+		return "", err
 	}
 	defer release()
 	p.set("transcribing", pctDecoded)
+	began := a.d.Now()
 	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads}
 	tr := longform.TranscriberFunc(func(ctx context.Context, samples []float32, w longform.WindowOptions) (*transcript.Transcript, error) {
 		o := opt
@@ -537,6 +576,8 @@ func (a *App) runWindows(ctx context.Context, j Job, sd StreamDecoder, modelPath
 		}
 		return "", fmt.Errorf("transcribe: %w", err)
 	}
+	took := a.d.Now().Sub(began)
+	a.jobs.update(j.ID, func(j *Job) { j.Speed = speed(res.Duration, took) })
 	t := &transcript.Transcript{Language: res.Language, Model: res.Model, Segments: res.Segments}
 	return a.save(ctx, j, t, res.Duration, modelPath, p)
 }
@@ -640,8 +681,9 @@ type pooled struct {
 
 func newEnginePool(e Engines) *enginePool { return &enginePool{eng: e, open: map[string]*pooled{}} }
 
-func (p *enginePool) acquire(path string, gpu bool) (Transcriber, func(), error) {
-	key := path + "\x00" + strconv.FormatBool(gpu)
+// acquire returns the model at path loaded on device, loading it when needed (fresh reports that).
+func (p *enginePool) acquire(path, device string) (Transcriber, func(), bool, error) {
+	key := path + "\x00" + device
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e, ok := p.open[key]
@@ -652,9 +694,9 @@ func (p *enginePool) acquire(path string, gpu bool) (Transcriber, func(), error)
 				delete(p.open, k)
 			}
 		}
-		t, err := p.eng.Open(path, gpu)
+		t, err := openOn(p.eng, path, device)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		e = &pooled{t: t}
 		p.open[key] = e
@@ -667,7 +709,7 @@ func (p *enginePool) acquire(path string, gpu bool) (Transcriber, func(), error)
 			e.refs--
 			p.mu.Unlock()
 		})
-	}, nil
+	}, !ok, nil
 }
 
 func (p *enginePool) closeAll() {

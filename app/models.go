@@ -182,7 +182,9 @@ func (a *App) SetDefaultModel(name string) error {
 }
 
 // DeleteAllData removes every transcript, model, setting and key this app stored on the device.
-// confirm must be the word DELETE, typed by the user.
+// confirm must be the word DELETE, typed by the user. It signs this device out of cloud backup but
+// leaves the backup on the server, restorable by signing in again (the page says so);
+// DeleteAllDataAndBackup deletes that too.
 func (a *App) DeleteAllData(confirm string) error {
 	if confirm != "DELETE" {
 		return fmt.Errorf("delete all data: %w", ErrConfirmation)
@@ -205,6 +207,31 @@ func (a *App) DeleteAllData(confirm string) error {
 	a.resetBackup()
 	a.emit(EventDataDeleted, nil)
 	return nil
+}
+
+// DeleteAllDataAndBackup is DeleteAllData that first deletes the cloud backup account, with every
+// transcript backed up under it, from the server (checking backupPassword) and signs out. If the
+// account cannot be deleted (wrong password: ErrWrongPass; server unreachable: ErrOffline), nothing
+// is deleted, here or there. With backup off it is DeleteAllData.
+func (a *App) DeleteAllDataAndBackup(confirm, backupPassword string) error {
+	if confirm != "DELETE" {
+		return fmt.Errorf("delete all data: %w", ErrConfirmation)
+	}
+	if a.d.Wiper == nil {
+		return unavailable("delete all data")
+	}
+	if a.d.Backup != nil {
+		info, err := a.d.Backup.Info(a.background())
+		if err != nil {
+			return fmt.Errorf("delete all data: %w", err)
+		}
+		if info.Enabled {
+			if _, err := a.DeleteBackupAccount(backupPassword); err != nil {
+				return fmt.Errorf("delete all data: nothing was deleted: %w", err)
+			}
+		}
+	}
+	return a.DeleteAllData(confirm)
 }
 
 // waitIdle waits up to d for running jobs to stop.

@@ -24,7 +24,11 @@ type Settings struct {
 
 	// Engine.
 	Threads int  `json:"threads"` // 0 = all cores
-	UseGPU  bool `json:"useGpu"`
+	UseGPU  bool `json:"useGpu"`  // used only while Device is "" (settings from before Device)
+	// Device is the compute device: "auto" (the best GPU that works, else the CPU), "cpu", or a
+	// device ID from ComputeDevices ("Vulkan0", "CUDA0"). A chosen GPU that fails falls back to the
+	// CPU with a reason (EventDeviceFallback, Job.DeviceNote).
+	Device string `json:"device"`
 
 	// Export menu defaults.
 	ExportFormat  string        `json:"exportFormat"`
@@ -50,6 +54,7 @@ func DefaultSettings() Settings {
 		Language:      "auto",
 		Level:         transcript.Standard,
 		UseGPU:        true,
+		Device:        DeviceAuto,
 		ExportFormat:  "txt",
 		ExportOptions: ExportOptions{Timestamps: true, Speakers: true},
 		QuickCopy:     true,
@@ -70,6 +75,9 @@ func (s Settings) validate() error {
 	}
 	if s.QuickSilenceSeconds < 0 || s.QuickSilenceSeconds > MaxQuickSilenceSeconds {
 		return fmt.Errorf("%w: silence timeout %d s", ErrInvalid, s.QuickSilenceSeconds)
+	}
+	if !validDevice(s.Device) {
+		return fmt.Errorf("%w: compute device %q", ErrInvalid, s.Device)
 	}
 	if len(s.InputDevice) > 1024 {
 		return fmt.Errorf("%w: input device id too long", ErrInvalid)
@@ -123,6 +131,9 @@ func (f *SettingsFile) load() (Settings, map[string]json.RawMessage, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return DefaultSettings(), raw, fmt.Errorf("read settings %s: %w: %v", f.path, ErrInvalid, err)
 	}
+	if _, ok := raw["device"]; !ok {
+		s.Device = "" // a file from before the device choice: UseGPU decides (DeviceChoice)
+	}
 	if s.validate() != nil {
 		def := DefaultSettings()
 		if !s.Level.Valid() {
@@ -136,6 +147,9 @@ func (f *SettingsFile) load() (Settings, map[string]json.RawMessage, error) {
 		}
 		if s.QuickSilenceSeconds < 0 || s.QuickSilenceSeconds > MaxQuickSilenceSeconds {
 			s.QuickSilenceSeconds = def.QuickSilenceSeconds
+		}
+		if !validDevice(s.Device) {
+			s.Device = def.Device
 		}
 		if len(s.InputDevice) > 1024 {
 			s.InputDevice = ""

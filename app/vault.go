@@ -2,6 +2,8 @@ package app
 
 import (
 	"fmt"
+	"math"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -40,11 +42,77 @@ func (a *App) vaultChanged() (VaultStatus, error) {
 	return st, nil
 }
 
+// checkPassword is the rule every new password follows: the vault's and the cloud backup's.
 func checkPassword(pw string) error {
 	if utf8.RuneCountInString(pw) < MinPasswordLength {
 		return fmt.Errorf("%w: the password needs at least %d characters", ErrInvalid, MinPasswordLength)
 	}
 	return nil
+}
+
+// PasswordStrength rates a new password for the password fields (vault and backup).
+type PasswordStrength struct {
+	// Acceptable is whether the password follows the rule (checkPassword); Problem says why not.
+	Acceptable bool   `json:"acceptable"`
+	Problem    string `json:"problem"`
+	// Score is 0 (unacceptable) to 4 (strong), from a rough entropy estimate: length times the
+	// size of the character classes used.
+	Score int `json:"score"`
+	// Bits is that estimate.
+	Bits int `json:"bits"`
+}
+
+// ratePassword estimates a password's strength; the rule itself is checkPassword.
+func ratePassword(pw string) PasswordStrength {
+	var lower, upper, digit, other bool
+	n := 0
+	for _, r := range pw {
+		n++
+		switch {
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= '0' && r <= '9':
+			digit = true
+		default:
+			other = true
+		}
+	}
+	pool := 0
+	for _, c := range []struct {
+		on   bool
+		size int
+	}{{lower, 26}, {upper, 26}, {digit, 10}, {other, 33}} {
+		if c.on {
+			pool += c.size
+		}
+	}
+	bits := 0
+	if pool > 1 {
+		bits = int(float64(n) * math.Log2(float64(pool)))
+	}
+	st := PasswordStrength{Acceptable: true, Bits: bits}
+	if err := checkPassword(pw); err != nil {
+		st.Acceptable, st.Problem = false, strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
+		return st
+	}
+	switch {
+	case bits >= 80:
+		st.Score = 4
+	case bits >= 60:
+		st.Score = 3
+	case bits >= 45:
+		st.Score = 2
+	default:
+		st.Score = 1
+	}
+	return st
+}
+
+// PasswordStrength rates a new password (vault or cloud backup) for the window's strength meter.
+func (a *App) PasswordStrength(password string) (PasswordStrength, error) {
+	return ratePassword(password), nil
 }
 
 // SetPassword creates the vault password (first time only; use ChangePassword afterwards).

@@ -13,7 +13,13 @@ pkgs=(
   dbus-x11 gnome-keyring libsecret-tools                 # tests: a real Secret Service for go-keyring
   pulseaudio pulseaudio-utils                            # tests: a null sink + monitor for microphone capture
   postgresql                                             # tests: the backup server's PostgreSQL store
+  libreoffice-writer-nogui                               # tests: the DOCX export opens in LibreOffice (internal/export)
   gcc-mingw-w64-x86-64-posix                             # tests: type-check the Windows build (build/crosscheck.sh)
+  g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 zip # the Windows build (build/windows.sh)
+  wine64 wine                                            # tests: run the Windows build under Wine
+  lintian appstream desktop-file-utils debootstrap       # packaging (build/package.sh, build/packagetest.sh)
+  libvulkan-dev glslc glslang-tools spirv-headers patch  # the Vulkan backend module (build/whisper.sh)
+  mesa-vulkan-drivers vulkan-tools                       # tests: Vulkan on the CPU (lavapipe), vulkaninfo
 )
 if ! command -v dpkg-query >/dev/null; then
   echo "deps.sh: not a Debian-like system; install the equivalents of: ${pkgs[*]}" >&2

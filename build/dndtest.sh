@@ -143,7 +143,7 @@ xdotool mouseup 1
 for _ in $(seq 1 50); do kill -0 "$src_pid" 2>/dev/null || break; sleep 0.1; done
 src_rc=0; wait "$src_pid" 2>/dev/null || src_rc=$?
 [ "$src_rc" = 0 ] || fail "the drag source reports no accepted drop (exit $src_rc)"
-"$tmp/dndtest" wait "$HUSHSCRIBE_HOME/library.db" "jfk speech" || fail "the dropped file did not reach the library"
+"$tmp/dndtest" wait "$HUSHSCRIBE_HOME/library.db" "jfk speech" 11s || fail "the dropped file did not reach the library"
 kill -0 "${pids[0]}" 2>/dev/null || fail "the app exited"
 sed 's/^/  /' "$tmp/source.log"
 echo "dndtest.sh: ok, dropped from another X client, transcribed and saved in $((SECONDS - t0)) s"
@@ -165,7 +165,7 @@ xdotool key ctrl+l; sleep 0.5
 xdotool key ctrl+a ctrl+v; sleep 1
 xdotool key Return
 for _ in $(seq 1 50); do xdotool search --onlyvisible --name '^Choose recordings to transcribe$' >/dev/null 2>&1 || break; sleep 0.2; done
-"$tmp/dndtest" wait "$HUSHSCRIBE_HOME/library.db" "chosen talk" || fail "the file chosen in the native dialog did not reach the library"
+"$tmp/dndtest" wait "$HUSHSCRIBE_HOME/library.db" "chosen talk" 4.65s || fail "the file chosen in the native dialog did not reach the library"
 echo "dndtest.sh: ok, chosen in the native file dialog (Ctrl+O), transcribed and saved in $((SECONDS - t1)) s"
 
 # Quick record with the global hotkey: Ctrl+Alt+R starts recording from the default microphone (the

@@ -271,3 +271,8 @@ func (b *Backup) Devices(context.Context) ([]app.BackupDevice, error) {
 	}
 	return out, nil
 }
+
+// ResolveDowngrade: the fake never holds a downgrade back, so there is none to resolve.
+func (b *Backup) ResolveDowngrade(_ context.Context, transcriptID string, accept bool) error {
+	return fmt.Errorf("fake backup: %w: no pending downgrade for %s", app.ErrNotFound, transcriptID)
+}

@@ -11,10 +11,13 @@ import (
 
 	"github.com/hushscribe/hushscribe/app"
 	"github.com/hushscribe/hushscribe/internal/audio"
+	"github.com/hushscribe/hushscribe/internal/devices"
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/export"
 	"github.com/hushscribe/hushscribe/internal/modelmgr"
+	"github.com/hushscribe/hushscribe/internal/sealedfile"
 	"github.com/hushscribe/hushscribe/internal/transcript"
+	"github.com/hushscribe/hushscribe/internal/vault"
 	"github.com/hushscribe/hushscribe/internal/wipe"
 	"github.com/hushscribe/hushscribe/models"
 )
@@ -155,8 +158,17 @@ func (x *modelManager) Path(_ context.Context, name string) (string, error) {
 // engines opens whisper.cpp models.
 type engines struct{}
 
-func (engines) Open(path string, gpu bool) (app.Transcriber, error) {
-	e, err := engine.Open(path, engine.Config{UseGPU: gpu})
+func (x engines) Open(path string, gpu bool) (app.Transcriber, error) {
+	if gpu {
+		return x.OpenOn(path, app.DeviceAuto)
+	}
+	return x.OpenOn(path, app.DeviceCPU)
+}
+
+// OpenOn implements app.DeviceEngines: the engine picks the device and falls back to the CPU with a
+// reason (transcriber.RunDevice) when the chosen one cannot be used.
+func (engines) OpenOn(path, device string) (app.Transcriber, error) {
+	e, err := engine.Open(path, engine.Config{Device: device})
 	if err != nil {
 		if errors.Is(err, engine.ErrModel) {
 			return nil, fmt.Errorf("%w: %w", app.ErrModel, err)
@@ -167,6 +179,32 @@ func (engines) Open(path string, gpu bool) (app.Transcriber, error) {
 }
 
 type transcriber struct{ e *engine.Engine }
+
+// RunDevice implements app.DeviceReporter.
+func (t transcriber) RunDevice() app.RunDevice {
+	in := t.e.Info()
+	return app.RunDevice{Device: in.Device.Name, Description: in.Device.Description, Fallback: in.Fallback}
+}
+
+// computeDevices lists the devices for the app through internal/devices.
+type computeDevices struct{ sys devices.System }
+
+func (c computeDevices) List(ctx context.Context) (app.ComputeDevices, error) {
+	inv, err := c.sys.List(ctx)
+	if err != nil {
+		return app.ComputeDevices{}, err
+	}
+	out := app.ComputeDevices{Auto: inv.Auto().ID, Notes: inv.Notes}
+	for _, d := range inv.Devices {
+		out.Devices = append(out.Devices, app.ComputeDevice{ID: d.ID, Description: d.Description, Backend: d.Backend,
+			Type: d.Type, MemoryTotal: d.MemoryTotal, MemoryFree: d.MemoryFree, Usable: d.Usable})
+	}
+	return out, nil
+}
+
+func (computeDevices) MemoryNeeded(modelPath string) (uint64, error) {
+	return engine.EstimateMemory(modelPath)
+}
 
 func (t transcriber) Close() error { return t.e.Close() }
 
@@ -212,6 +250,7 @@ func decodeError(err error) error {
 		for _, m := range []struct{ from, to error }{
 			{fs.ErrNotExist, app.ErrNotFound},
 			{audio.ErrUnsupported, app.ErrUnsupported},
+			{audio.ErrTooLong, app.ErrUnsupported}, // over audio.DefaultMaxDuration (12 h)
 			{audio.ErrEmpty, app.ErrEmpty},
 			{audio.ErrMissingTool, app.ErrMissingTool},
 			{audio.ErrCorrupt, app.ErrCorrupt},
@@ -275,6 +314,19 @@ func (exporter) Write(w io.Writer, t *transcript.Transcript, format string, o ap
 		WordCues: o.WordCues, WordsPerCue: o.WordsPerCue, EscapeFormulas: o.EscapeFormulas,
 	})
 }
+
+// exportSealer password-protects exports with internal/sealedfile.
+type exportSealer struct{ kdf vault.Params }
+
+func (s exportSealer) Seal(password string, data []byte) ([]byte, error) {
+	out, err := sealedfile.Seal([]byte(password), data, s.kdf)
+	if errors.Is(err, sealedfile.ErrWeakPassword) {
+		return nil, fmt.Errorf("%w: %w", app.ErrInvalid, err)
+	}
+	return out, err
+}
+
+func (exportSealer) Ext() string { return sealedfile.Ext }
 
 // wiper deletes everything, then reopens an empty library so the app keeps working.
 type wiper struct {

@@ -40,6 +40,8 @@ type BackupOptions struct {
 type backupConf struct {
 	Server      string `json:"server"`
 	Fingerprint string `json:"fingerprint,omitempty"`
+	// Remember: the data key and token are in the keychain ("remember on this device").
+	Remember bool `json:"remember,omitempty"`
 }
 
 // cloudBackup adapts *backup.Client to app.Backup. The client is made when the user signs in to a
@@ -119,6 +121,7 @@ func (c *cloudBackup) newClient(conf backupConf) (*backup.Client, error) {
 		Server:     conf.Server,
 		StatePath:  c.statePath,
 		Keychain:   c.cfg.Keychain,
+		Remember:   conf.Remember,
 		HTTPClient: httpClient(conf.Fingerprint),
 		DeviceName: name,
 		Iterations: c.cfg.Backup.Iterations,
@@ -150,11 +153,22 @@ func (c *cloudBackup) Info(context.Context) (app.BackupInfo, error) {
 	if !st.Enabled {
 		return app.BackupInfo{}, nil
 	}
-	return app.BackupInfo{Enabled: true, Server: conf.Server, Fingerprint: conf.Fingerprint, Email: st.Email, DeviceID: st.DeviceID, LastSync: st.LastSync}, nil
+	pend, err := cl.PendingDowngrades()
+	if err != nil {
+		return app.BackupInfo{}, backupErr(err)
+	}
+	ids := make([]string, 0, len(pend))
+	for _, p := range pend {
+		ids = append(ids, p.TranscriptID)
+	}
+	return app.BackupInfo{Enabled: true, Server: conf.Server, Fingerprint: conf.Fingerprint, Email: st.Email, DeviceID: st.DeviceID,
+		LastSync: st.LastSync, Remember: conf.Remember, PendingDowngrades: ids}, nil
 }
 
 func (c *cloudBackup) SignUp(ctx context.Context, acct app.BackupAccount) error {
-	return c.signIn(ctx, acct, (*backup.Client).SignUp)
+	return c.signIn(ctx, acct, func(cl *backup.Client, ctx context.Context, email string, pw []byte) error {
+		return cl.SignUpInvite(ctx, email, pw, strings.TrimSpace(acct.Invite))
+	})
 }
 
 func (c *cloudBackup) SignIn(ctx context.Context, acct app.BackupAccount) error {
@@ -166,7 +180,7 @@ func (c *cloudBackup) signIn(ctx context.Context, acct app.BackupAccount, f func
 	if err != nil {
 		return err
 	}
-	conf := backupConf{Server: strings.TrimRight(acct.Server, "/"), Fingerprint: fp}
+	conf := backupConf{Server: strings.TrimRight(acct.Server, "/"), Fingerprint: fp, Remember: acct.Remember}
 	c.mu.Lock()
 	old, oldConf := c.client, c.conf
 	c.mu.Unlock()
@@ -246,6 +260,18 @@ func (c *cloudBackup) Devices(ctx context.Context) ([]app.BackupDevice, error) {
 	return out, nil
 }
 
+func (c *cloudBackup) ResolveDowngrade(ctx context.Context, transcriptID string, accept bool) error {
+	cl := c.current()
+	if cl == nil {
+		return app.ErrBackupOff
+	}
+	err := cl.ResolveDowngrade(transcriptID, accept)
+	if errors.Is(err, backup.ErrNoSuchDowngrade) {
+		return fmt.Errorf("%w: %w", app.ErrNotFound, err)
+	}
+	return backupErr(err)
+}
+
 // backupErr maps the backup client's errors to the app's.
 func backupErr(err error) error {
 	for _, m := range []struct{ from, to error }{
@@ -255,9 +281,15 @@ func backupErr(err error) error {
 		{backup.ErrWrongPassword, app.ErrWrongPass},
 		{backup.ErrAccountExists, app.ErrAccountExists},
 		{backup.ErrLockedOut, app.ErrTryLater},
+		{backup.ErrQuota, app.ErrBackupQuota},
 		{backup.ErrRateLimited, app.ErrTryLater},
 		{backup.ErrInvalidEmail, app.ErrInvalid},
 		{backup.ErrWeakParams, app.ErrInvalid},
+		{backup.ErrRollback, app.ErrBackupTampered},
+		{backup.ErrForgedDeletion, app.ErrBackupTampered},
+		{backup.ErrTampered, app.ErrBackupTampered},
+		{backup.ErrKeyFileParams, app.ErrBackupTampered},
+		{backup.ErrDowngrade, app.ErrBackupDowngrade},
 	} {
 		if errors.Is(err, m.from) {
 			return fmt.Errorf("%w: %w", m.to, err)

@@ -3,6 +3,7 @@ package wire_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/paths"
 	"github.com/hushscribe/hushscribe/internal/store"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 	"github.com/hushscribe/hushscribe/internal/vault"
 )
@@ -23,17 +25,19 @@ type device struct {
 	app *app.App
 	rt  *apptest.Runtime
 	b   *wire.Backend
+	kc  *keychain.Memory
 }
 
 func newDevice(t *testing.T, name string) *device {
 	t.Helper()
 	rt := apptest.NewRuntime()
+	kc := &keychain.Memory{}
 	b, err := wire.Open(wire.Config{
-		Dirs: paths.At(t.TempDir()), Runtime: rt, Keychain: &keychain.Memory{}, Version: "test",
+		Dirs: paths.At(t.TempDir()), Runtime: rt, Keychain: kc, Version: "test",
 		Backup: wire.BackupOptions{Iterations: 1000, WrapParams: vault.TestingParams(), DeviceName: name},
 	})
 	if errors.Is(err, store.ErrNoFTS5) {
-		t.Skip("SQLite without FTS5: run with -tags sqlite_fts5")
+		testgate.Missing(t, "SQLite without FTS5: run with -tags sqlite_fts5")
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +50,7 @@ func newDevice(t *testing.T, name string) *device {
 	}
 	a.Startup(context.Background())
 	t.Cleanup(func() { a.Shutdown(context.Background()) })
-	return &device{app: a, rt: rt, b: b}
+	return &device{app: a, rt: rt, b: b, kc: kc}
 }
 
 // TestBackupRestore: the real backup client against a real server on loopback, pinned by its
@@ -189,7 +193,7 @@ func TestBackupChangePassword(t *testing.T) {
 func TestBackupOffline(t *testing.T) {
 	srv := backuptest.Start(t)
 	a := newDevice(t, "laptop")
-	if _, err := a.app.BackupSignUp(app.BackupAccount{Server: srv.URL, Fingerprint: srv.Fingerprint, Email: "a@example.org", Password: "pw"}); err != nil {
+	if _, err := a.app.BackupSignUp(app.BackupAccount{Server: srv.URL, Fingerprint: srv.Fingerprint, Email: "a@example.org", Password: "offline password"}); err != nil {
 		t.Fatal(err)
 	}
 	waitSynced(t, a, 0, func(app.BackupReport) bool { return true })
@@ -214,5 +218,26 @@ func waitSynced(t *testing.T, d *device, mark int, ok func(app.BackupReport) boo
 	if !found {
 		st, _ := d.app.BackupStatus()
 		t.Fatalf("no sync with the expected report; status %+v", st)
+	}
+}
+
+// TestBackupKeychainOptIn: with the app's wiring, signing up without "remember on this device"
+// puts nothing in the keychain (the key lives in memory; syncing works); with it, the key and the
+// token are there.
+func TestBackupKeychainOptIn(t *testing.T) {
+	srv := backuptest.Start(t)
+	for i, remember := range []bool{false, true} {
+		d := newDevice(t, "laptop")
+		before := d.kc.Len()
+		acct := app.BackupAccount{Server: srv.URL, Fingerprint: srv.Fingerprint, Email: fmt.Sprintf("r%d@example.org", i), Password: "correct horse battery", Remember: remember}
+		if _, err := d.app.BackupSignUp(acct); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := d.app.SyncBackup(); err != nil || !st.Remember == remember {
+			t.Fatalf("sync: %+v, %v", st, err)
+		}
+		if got, want := d.kc.Len()-before, map[bool]int{false: 0, true: 2}[remember]; got != want {
+			t.Fatalf("remember=%v: %d new keychain secrets, want %d", remember, got, want)
+		}
 	}
 }

@@ -20,8 +20,8 @@ type sharedEngines struct {
 }
 
 type engineKey struct {
-	path string
-	gpu  bool
+	path   string
+	device string // "auto", "cpu" or a device ID
 }
 
 // sharedModel is one loaded model and the number of open handles to it.
@@ -34,15 +34,23 @@ func newSharedEngines(e app.Engines) *sharedEngines {
 	return &sharedEngines{eng: e, open: map[engineKey]*sharedModel{}}
 }
 
-// Open implements app.Engines. Loading holds up other Opens and Closes until the model is ready, so
-// two callers never load the same model side by side.
+// Open implements app.Engines: useGPU means the device "auto", else "cpu".
 func (s *sharedEngines) Open(path string, useGPU bool) (app.Transcriber, error) {
-	k := engineKey{path, useGPU}
+	if useGPU {
+		return s.OpenOn(path, app.DeviceAuto)
+	}
+	return s.OpenOn(path, app.DeviceCPU)
+}
+
+// OpenOn implements app.DeviceEngines. Loading holds up other Opens and Closes until the model is
+// ready, so two callers never load the same model side by side.
+func (s *sharedEngines) OpenOn(path, device string) (app.Transcriber, error) {
+	k := engineKey{path, device}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.open[k]
 	if !ok {
-		t, err := s.eng.Open(path, useGPU)
+		t, err := openOn(s.eng, path, device)
 		if err != nil {
 			return nil, err
 		}
@@ -51,6 +59,14 @@ func (s *sharedEngines) Open(path string, useGPU bool) (app.Transcriber, error) 
 	}
 	m.refs++
 	return &sharedHandle{s: s, k: k, m: m}, nil
+}
+
+// openOn opens on a device when e can, else on the GPU or the CPU.
+func openOn(e app.Engines, path, device string) (app.Transcriber, error) {
+	if de, ok := e.(app.DeviceEngines); ok {
+		return de.OpenOn(path, device)
+	}
+	return e.Open(path, device != app.DeviceCPU)
 }
 
 // release drops one reference to m and closes the model with the last one. It closes under the lock
@@ -88,6 +104,14 @@ func (h *sharedHandle) Transcribe(ctx context.Context, samples []float32, opt ap
 		return nil, fmt.Errorf("speech engine: closed: %w", app.ErrUnavailable)
 	}
 	return h.m.t.Transcribe(ctx, samples, opt)
+}
+
+// RunDevice implements app.DeviceReporter for models that report their device.
+func (h *sharedHandle) RunDevice() app.RunDevice {
+	if r, ok := h.m.t.(app.DeviceReporter); ok {
+		return r.RunDevice()
+	}
+	return app.RunDevice{}
 }
 
 // Close implements app.Transcriber: it drops this handle's reference (once; later calls do nothing)

@@ -30,7 +30,10 @@ func (e *countingEngines) Open(path string, gpu bool) (app.Transcriber, error) {
 	if e.fail != nil {
 		return nil, e.fail
 	}
-	k := engineKey{path, gpu}
+	k := engineKey{path, app.DeviceCPU}
+	if gpu {
+		k.device = app.DeviceAuto
+	}
 	if e.live == nil {
 		e.live = map[engineKey]int{}
 	}
@@ -52,7 +55,7 @@ type countingModel struct {
 }
 
 func (m *countingModel) Transcribe(context.Context, []float32, app.TranscribeOptions) (*transcript.Transcript, error) {
-	return &transcript.Transcript{Model: fmt.Sprintf("%s/%v", m.k.path, m.k.gpu)}, nil
+	return &transcript.Transcript{Model: fmt.Sprintf("%s/%v", m.k.path, m.k.device != app.DeviceCPU)}, nil
 }
 
 func (m *countingModel) Close() error {

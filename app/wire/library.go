@@ -11,7 +11,7 @@ import (
 )
 
 func (x *library) Save(ctx context.Context, t *transcript.Transcript) error {
-	l, err := x.store()
+	l, err := x.use()
 	if err != nil {
 		return err
 	}
@@ -19,7 +19,7 @@ func (x *library) Save(ctx context.Context, t *transcript.Transcript) error {
 }
 
 func (x *library) Get(ctx context.Context, id string) (*transcript.Transcript, error) {
-	l, err := x.store()
+	l, err := x.use()
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +28,7 @@ func (x *library) Get(ctx context.Context, id string) (*transcript.Transcript, e
 }
 
 func (x *library) Delete(ctx context.Context, id string) error {
-	l, err := x.store()
+	l, err := x.use()
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (x *library) Delete(ctx context.Context, id string) error {
 }
 
 func (x *library) SetLevel(ctx context.Context, id string, level transcript.Level) error {
-	l, err := x.store()
+	l, err := x.use()
 	if err != nil {
 		return err
 	}
@@ -59,6 +59,9 @@ func (x *library) List(ctx context.Context, f app.Filter) ([]app.Entry, error) {
 	l, err := x.store()
 	if err != nil {
 		return nil, err
+	}
+	if f.Text != "" {
+		x.touch() // a search is the user's; a plain listing is also what the page does after a sync
 	}
 	sf := store.Filter{Language: f.Language, Level: f.Level, Since: f.From, Until: f.To}
 	sums, err := l.List(ctx, sf)
@@ -117,7 +120,7 @@ func (x *library) Status(ctx context.Context) (app.VaultStatus, error) {
 }
 
 func (x *library) SetPassword(ctx context.Context, password string) error {
-	l, err := x.store()
+	l, err := x.use()
 	if err != nil {
 		return err
 	}
@@ -125,7 +128,7 @@ func (x *library) SetPassword(ctx context.Context, password string) error {
 }
 
 func (x *library) ChangePassword(ctx context.Context, oldPassword, newPassword string) error {
-	l, err := x.store()
+	l, err := x.use()
 	if err != nil {
 		return err
 	}
@@ -133,7 +136,7 @@ func (x *library) ChangePassword(ctx context.Context, oldPassword, newPassword s
 }
 
 func (x *library) Unlock(ctx context.Context, password string) error {
-	l, err := x.store()
+	l, err := x.use()
 	if err != nil {
 		return err
 	}
@@ -156,7 +159,7 @@ func (x *library) SetIdleTimeout(_ context.Context, d time.Duration) error {
 }
 
 func (x *library) SetRemember(ctx context.Context, on bool) error {
-	l, err := x.store()
+	l, err := x.use()
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,8 @@ func (x *QuickRecord) engine(ctx context.Context, models app.Models, engines app
 		return nil, err
 	}
 	s, _ := settings.Load()
-	key := fmt.Sprintf("%s\x00%v", path, s.UseGPU)
+	device := s.DeviceChoice()
+	key := path + "\x00" + device
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.eng == nil || x.engKey != key {
@@ -100,7 +101,7 @@ func (x *QuickRecord) engine(ctx context.Context, models app.Models, engines app
 			x.eng.Close()
 			x.eng = nil
 		}
-		e, err := engines.Open(path, s.UseGPU)
+		e, err := openOn(engines, path, device)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -40,6 +41,8 @@ type Config struct {
 	FFmpegPath string
 	// Backend names the whisper.cpp compute backend, for display ("" = "cpu").
 	Backend string
+	// Logger gets what the log should say (a compute device fallback); nil discards.
+	Logger  *slog.Logger
 	Version string
 	Workers int
 	// Backup tunes the opt-in cloud backup client (tests lower its key derivation cost).
@@ -99,21 +102,24 @@ func Open(cfg Config) (*Backend, error) {
 	}
 	b := &Backend{lib: lib}
 	b.Deps = app.Deps{
-		Library:  lib,
-		Vault:    lib,
-		Models:   &modelManager{m: mm, canDownload: cfg.HTTPClient != nil},
-		Engines:  newSharedEngines(engines{}), // file jobs and the quick recording share a loaded model
-		Decoder:  decoder{ffmpeg: cfg.FFmpegPath},
-		Exporter: exporter{},
-		Wiper:    &wiper{cfg: cfg, lib: lib},
-		Backup:   newCloudBackup(cfg, lib),
-		Runtime:  cfg.Runtime,
-		Settings: app.NewSettingsFile(cfg.Dirs.Settings),
-		Sources:  app.NewSourceIndex(filepath.Join(cfg.Dirs.Root, "sources.json")),
-		Workers:  cfg.Workers,
-		Backend:  backend,
-		Version:  cfg.Version,
-		DataDir:  cfg.Dirs.Root,
+		Library:      lib,
+		Vault:        lib,
+		Models:       &modelManager{m: mm, canDownload: cfg.HTTPClient != nil},
+		Engines:      newSharedEngines(engines{}), // file jobs and the quick recording share a loaded model
+		Decoder:      decoder{ffmpeg: cfg.FFmpegPath},
+		Exporter:     exporter{},
+		ExportSealer: exportSealer{},
+		Wiper:        &wiper{cfg: cfg, lib: lib},
+		Backup:       newCloudBackup(cfg, lib),
+		Runtime:      cfg.Runtime,
+		Settings:     app.NewSettingsFile(cfg.Dirs.Settings),
+		Sources:      app.NewSourceIndex(filepath.Join(cfg.Dirs.Root, "sources.json")),
+		Workers:      cfg.Workers,
+		Backend:      backend,
+		Devices:      computeDevices{},
+		Logger:       cfg.Logger,
+		Version:      cfg.Version,
+		DataDir:      cfg.Dirs.Root,
 	}
 	if cfg.Capture != nil {
 		q, err := newQuickRecord(quickRecordConfig{
@@ -202,7 +208,7 @@ func (x *library) open() error {
 func (x *library) close() error {
 	x.mu.Lock()
 	l, stop, done := x.l, x.stopIdle, x.idleDone
-	x.l = nil
+	x.l, x.stopIdle, x.idleDone = nil, nil, nil // a second close does nothing
 	x.mu.Unlock()
 	if stop != nil {
 		close(stop)
@@ -214,15 +220,33 @@ func (x *library) close() error {
 	return l.Close()
 }
 
-// store returns the open store and counts the call as use for the idle lock.
+// store returns the open store. It does not count as use for the idle lock: listing the library
+// and reading the vault's status are also what the page does on its own after a background sync
+// or a finished job, and only the user's actions may keep the vault open (use counts).
 func (x *library) store() (*store.Library, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.l == nil {
 		return nil, fmt.Errorf("library: %w", app.ErrUnavailable)
 	}
-	x.lastUse = time.Now()
 	return x.l, nil
+}
+
+// use is store for the user's own actions (open, save, delete, change level, search, unlock): it
+// counts as use for the idle lock.
+func (x *library) use() (*store.Library, error) {
+	l, err := x.store()
+	if err == nil {
+		x.touch()
+	}
+	return l, err
+}
+
+// touch counts now as use for the idle lock.
+func (x *library) touch() {
+	x.mu.Lock()
+	x.lastUse = time.Now()
+	x.mu.Unlock()
 }
 
 func (x *library) idleLoop(stop, done chan struct{}) {

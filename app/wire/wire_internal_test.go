@@ -12,6 +12,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/paths"
 	"github.com/hushscribe/hushscribe/internal/store"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/testmodel"
 )
 
@@ -24,7 +25,7 @@ func openWithMic(t *testing.T) (*Backend, *apptest.Runtime, *capturetest.Backend
 		Capture: mic, idleTick: 10 * time.Millisecond,
 	})
 	if errors.Is(err, store.ErrNoFTS5) {
-		t.Skip("SQLite without FTS5: run with -tags sqlite_fts5")
+		testgate.Missing(t, "SQLite without FTS5: run with -tags sqlite_fts5")
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/paths"
 	"github.com/hushscribe/hushscribe/internal/store"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/testmodel"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 )
@@ -27,7 +28,7 @@ func open(t *testing.T) (*wire.Backend, paths.Dirs) {
 	dirs := paths.At(t.TempDir())
 	b, err := wire.Open(wire.Config{Dirs: dirs, Runtime: apptest.NewRuntime(), Keychain: &keychain.Memory{}, Version: "test"})
 	if errors.Is(err, store.ErrNoFTS5) {
-		t.Skip("SQLite without FTS5: run with -tags sqlite_fts5")
+		testgate.Missing(t, "SQLite without FTS5: run with -tags sqlite_fts5")
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,11 @@
 // transcript to appear in a library, reading it without writing anything.
 //
 //	go run ./build/dndtest model FILE              write the micro test model (internal/testmodel)
-//	go run ./build/dndtest wait LIBRARY.db NAME    wait until a transcript whose source file name
-//	                                               or title contains NAME is in the library
+//	go run ./build/dndtest wait LIBRARY.db NAME [DURATION]
+//	                                               wait until a transcript whose source file name
+//	                                               or title contains NAME is in the library, with
+//	                                               at least one segment of text and, when DURATION
+//	                                               (a Go duration) is given, that long within 0.5 s
 //
 // wait polls every half second until DNDTEST_TIMEOUT (a Go duration, default 3m) has passed, prints
 // the transcript it found and exits 0, or exits 1.
@@ -33,8 +36,14 @@ func main() {
 	case "model":
 		err = testmodel.WriteFile(os.Args[2], testmodel.Micro, testmodel.DefaultSeed)
 	case "wait":
-		if len(os.Args) != 4 {
+		if len(os.Args) != 4 && len(os.Args) != 5 {
 			usage()
+		}
+		var want time.Duration
+		if len(os.Args) == 5 {
+			if want, err = time.ParseDuration(os.Args[4]); err != nil {
+				break
+			}
 		}
 		timeout := 3 * time.Minute
 		if s := os.Getenv("DNDTEST_TIMEOUT"); s != "" {
@@ -43,7 +52,7 @@ func main() {
 			}
 		}
 		var e entry
-		if e, err = wait(os.Args[2], os.Args[3], timeout); err == nil {
+		if e, err = wait(os.Args[2], os.Args[3], want, timeout); err == nil {
 			fmt.Printf("dndtest: in the library: %q (source %s, %s, level %s, %d segment(s)): %q\n",
 				e.title, e.source, e.duration.Round(100*time.Millisecond), e.level, e.segments, e.text)
 		}
@@ -57,7 +66,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: dndtest model FILE | dndtest wait LIBRARY.db NAME")
+	fmt.Fprintln(os.Stderr, "usage: dndtest model FILE | dndtest wait LIBRARY.db NAME [DURATION]")
 	os.Exit(2)
 }
 
@@ -68,12 +77,15 @@ type entry struct {
 	segments                   int
 }
 
-// wait polls the library at path until find reports a transcript matching name.
-func wait(path, name string, timeout time.Duration) (entry, error) {
+// wait polls the library at path until find reports a transcript matching name that check accepts.
+func wait(path, name string, duration, timeout time.Duration) (entry, error) {
 	deadline := time.Now().Add(timeout)
 	var last error
 	for {
 		e, err := find(path, name)
+		if err == nil {
+			err = check(e, duration)
+		}
 		if err == nil {
 			return e, nil
 		}
@@ -83,6 +95,19 @@ func wait(path, name string, timeout time.Duration) (entry, error) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// check accepts a transcript with at least one segment of text and, when duration is not 0, a
+// length within 0.5 s of it: a transcript row with the right name but no text, or of the wrong
+// audio, does not count.
+func check(e entry, duration time.Duration) error {
+	if e.segments == 0 || strings.TrimSpace(e.text) == "" {
+		return fmt.Errorf("transcript %q (source %s) has no text (%d segments)", e.title, e.source, e.segments)
+	}
+	if duration != 0 && (e.duration < duration-500*time.Millisecond || e.duration > duration+500*time.Millisecond) {
+		return fmt.Errorf("transcript %q (source %s) is %s long, want %s", e.title, e.source, e.duration, duration)
+	}
+	return nil
 }
 
 // errNone means the library has no matching transcript (yet).

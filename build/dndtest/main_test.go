@@ -34,7 +34,22 @@ func TestFind(t *testing.T) {
 	if e.source != "JFK.flac" || e.segments != 2 || e.text != "And so my fellow" || e.duration != 11*time.Second || e.level != "standard" {
 		t.Fatalf("got %+v", e)
 	}
-	if _, err := wait(path, "nothing", time.Second); err == nil {
+	if _, err := wait(path, "nothing", 0, time.Second); err == nil {
 		t.Fatal("wait for a missing transcript succeeded")
+	}
+	if _, err := wait(path, "jfk", 11*time.Second, time.Second); err != nil {
+		t.Fatalf("wait for jfk, 11 s: %v", err)
+	}
+	if _, err := wait(path, "jfk", 5*time.Second, time.Second); err == nil {
+		t.Fatal("wait accepted a transcript of the wrong length")
+	}
+	// A transcript with the right name but no text is not a transcription.
+	empty := &transcript.Transcript{Title: "empty talk", SourceName: "empty talk.flac", Duration: 11 * time.Second,
+		Segments: []transcript.Segment{{Start: 0, End: time.Second, Text: "  "}}}
+	if err := lib.Save(context.Background(), empty); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wait(path, "empty talk", 0, time.Second); err == nil {
+		t.Fatal("wait accepted a transcript without text")
 	}
 }

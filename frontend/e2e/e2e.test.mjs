@@ -5,7 +5,7 @@
 // Environment: HUSHSCRIBE_DEV_BIN (a prebuilt hushscribe-dev; otherwise it is built here with
 // build/whisper.sh's flags), HUSHSCRIBE_CORPUS (the speech corpus; otherwise ../shared/corpus next
 // to the repository), CHROMIUM (default /usr/bin/chromium).
-import { after, before, describe, test } from "node:test";
+import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -41,13 +41,24 @@ function devBinary() {
 }
 
 let server, url, home, browser, page, backupServer;
+const nonLocal = []; // requests that would leave the machine
+const cspViolations = [];
+
+// isLocal: the URL stays on this machine (loopback, or no network at all).
+function isLocal(u) {
+  const x = new URL(u);
+  if (["data:", "blob:", "about:"].includes(x.protocol)) return true;
+  return ["127.0.0.1", "localhost", "[::1]", "::1"].includes(x.hostname);
+}
 const pageLog = []; // the page's last console lines, for diagnostics
 const corpus = corpusDir();
 
 async function startServer() {
   const bin = devBinary();
   home = path.join(tmp, "home");
-  const env = { ...process.env };
+  // Mesa's lavapipe (Vulkan on the CPU) is a device ggml-vulkan skips unless asked for: it makes the
+  // Vulkan device the device picker test uses. Every other test runs on the CPU (set in before()).
+  const env = { GGML_VK_VISIBLE_DEVICES: "0", ...process.env };
   // The dev server finds whisper.cpp's libraries through the rpath build/whisper.sh set up.
   // -mic: a pretend microphone that hears jfk.flac (11 s) in real time, then silence.
   server = spawn(bin, ["-testmodel", "-backupserver", "-mic", path.join(corpus, "jfk.flac"), "-home", home, "-dist", path.join(repo, "frontend", "dist")], {
@@ -142,13 +153,29 @@ before(async () => {
       "--disable-quic", "--disable-component-update", "--disable-sync"],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  // Nothing is sent anywhere: every request the page (or a worker of it) makes must stay on this
+  // machine, and nothing may break the page's Content-Security-Policy. Checked after every test.
+  page.context().on("request", (r) => {
+    if (!isLocal(r.url())) nonLocal.push(`${r.method()} ${r.url()}`);
+  });
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "(inline)"}`));
+  });
+  page.on("console", (m) => {
+    if (m.text().startsWith("CSP violation") || /Refused to (load|connect|execute|apply|frame)/.test(m.text())) cspViolations.push(m.text());
+  });
   page.on("pageerror", (e) => console.error("page error:", e.message));
   page.on("console", (m) => {
     pageLog.push(`${m.type()}: ${m.text()}`);
     if (pageLog.length > 200) pageLog.shift();
   });
+  // "auto" would pick lavapipe, ~90x slower than the CPU backend: the other tests use the CPU.
+  await call("SaveSettings", { ...(await call("GetSettings")), device: "cpu" });
   await page.goto(url);
   await page.waitForFunction(() => window.__hushscribeEventsReady === true);
+  // The page's ready signal (what build/screenshot.sh waits for in the desktop window).
+  await page.waitForFunction(() => document.documentElement.dataset.ready === "true" && document.title === "Hushscribe");
   await page.locator(tid("dropzone")).waitFor();
 });
 
@@ -163,6 +190,27 @@ after(async () => {
 
 describe("desktop page against the real backend", () => {
   let stereoId = "";
+
+  afterEach(() => {
+    assert.deepEqual(nonLocal, [], "the page made requests that leave the machine");
+    assert.deepEqual(cspViolations, [], "the page broke its Content-Security-Policy");
+  });
+
+  test("request monitoring sees requests, and flags a non-local one", async () => {
+    // The monitor's idea of "local" is right, and a request the page tries to another host never
+    // reaches the network: connect-src refuses it, the violation is seen (and cleared here, as the
+    // one expected); anything that got through would be in nonLocal and fail afterEach.
+    assert.ok(isLocal(url), `the dev server's URL ${url} counts as local`);
+    assert.ok(!isLocal("https://example.com/x") && !isLocal("http://10.0.0.1/") && !isLocal("http://192.0.2.1:80/"));
+    const before = nonLocal.length;
+    await page.evaluate(() => fetch("http://192.0.2.1/beacon").catch(() => {}));
+    try {
+      await until(async () => cspViolations.some((v) => v.startsWith("CSP violation: connect-src")), 10_000);
+    } finally {
+      nonLocal.splice(before);
+      cspViolations.length = 0;
+    }
+  });
 
   test("a dropped file is transcribed, with progress to 100 %", async () => {
     await page.locator(tid("opt-channels")).check();
@@ -345,23 +393,20 @@ describe("desktop page against the real backend", () => {
     const id = job.transcriptId;
     const priv = await call("GetTranscript", id);
     assert.equal(priv.level, "private");
-    // The words of every Standard transcript (the quick recording heard jfk.flac too, and the test
-    // model gives the same text for the same audio).
-    let stdText = "";
-    for (const e of await call("ListTranscripts", { text: "", language: "", level: "standard", from: "", to: "", limit: 0 })) {
-      stdText += " " + (await call("GetTranscript", e.id)).segments.map((s) => s.text).join(" ").toLowerCase();
-    }
-    const words = priv.segments.flatMap((s) => s.text.toLowerCase().match(/[a-z]{4,}/g) ?? []);
-    const word = words.find((w) => !stdText.includes(w)) ?? words[0];
-    assert.ok(word, "the private transcript has text");
-
+    // A fixed word found nowhere else: the generated test model's text is noise that Standard
+    // transcripts share, so the private transcript gets this word through the editor's save.
+    const word = "quokkazephyrine";
+    priv.segments[0].text += " " + word;
+    await call("SaveTranscript", priv);
+    assert.ok((await call("GetTranscript", id)).segments[0].text.includes(word));
     // Unlocked: listed with its title and found by search.
     await page.locator(tid("nav-library")).click();
     const entry = page.locator(`${tid("entry")}[data-id="${id}"]`);
     await entry.waitFor();
     assert.equal(await entry.getAttribute("data-level"), "private");
     await page.locator(tid("library-search")).fill(word);
-    await entry.waitFor();
+    // Found by the (debounced) search itself: this entry shows the word in its snippet.
+    await page.locator(`${tid("entry")}[data-id="${id}"] ${tid("entry-snippet")}:has-text("${word}")`).waitFor();
 
     // Lock: the title and text are gone, search does not find it, Get fails.
     await page.locator(tid("library-search")).fill("");
@@ -380,12 +425,13 @@ describe("desktop page against the real backend", () => {
     );
     const hits = await call("ListTranscripts", { text: word, language: "", level: "", from: "", to: "", limit: 0 });
     assert.ok(!hits.some((e) => e.id === id), "locked search must not find the private transcript");
-    if (!stdText.includes(word)) {
-      // Nothing of the private text is in the library files on disk.
-      for (const f of fs.readdirSync(home).filter((f) => f.startsWith("library.db"))) {
-        const bytes = fs.readFileSync(path.join(home, f)).toString("latin1").toLowerCase();
-        assert.ok(!bytes.includes(word), `${f} contains the private word "${word}"`);
-      }
+    // Nothing of the private text is in any file in the data folder (library.db, its WAL and SHM,
+    // settings, logs), whether or not SQLite has checkpointed.
+    const files = fs.readdirSync(home, { recursive: true }).map((f) => path.join(home, f)).filter((f) => fs.statSync(f).isFile());
+    assert.ok(files.some((f) => path.basename(f) === "library.db"), `library.db among ${files}`);
+    for (const f of files) {
+      const bytes = fs.readFileSync(f).toString("latin1").toLowerCase();
+      assert.ok(!bytes.includes(word), `${f} contains the private word "${word}"`);
     }
 
     // Unlock through the dialog: found again and readable.
@@ -471,5 +517,34 @@ describe("desktop page against the real backend", () => {
     await call("BackupSignOut");
     await until(async () => (await call("GetSettings")).cloudBackup === false && !(await call("BackupStatus")).enabled);
     await page.locator(tid("backup-status")).waitFor({ state: "detached" });
+  });
+
+  test("compute device: the picker lists lavapipe (Vulkan) and the CPU; a job on each records its device", async () => {
+    await page.locator(tid("nav-settings")).click();
+    const picker = page.locator(tid("device-picker"));
+    await picker.waitFor();
+    await until(async () => (await picker.locator("option").count()) >= 3);
+    const options = await picker.locator("option").evaluateAll((os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+    const vk = options.find((o) => /^Vulkan\d+$/.test(o.value));
+    assert.ok(vk && /llvmpipe/.test(vk.text), `no lavapipe device among ${JSON.stringify(options)}`);
+    assert.ok(options.some((o) => o.value === "cpu") && options.some((o) => o.value === "auto"), JSON.stringify(options));
+    const devs = await call("ComputeDevices");
+    assert.equal(devs.auto, vk.value, "auto must pick the working GPU");
+    for (const [device, name] of [[vk.value, "device-vulkan.flac"], ["cpu", "device-cpu.flac"]]) {
+      await picker.selectOption(device);
+      await until(async () => (await call("GetSettings")).device === device);
+      // A short clip: lavapipe runs whisper ~90x slower than the CPU backend.
+      const file = path.join(tmp, name);
+      fs.copyFileSync(path.join(corpus, "librispeech_a.flac"), file);
+      await page.locator(tid("nav-transcribe")).click();
+      await dropAndQueue(file);
+      const job = await waitJob(name, 400_000);
+      const want = device === "cpu" ? "CPU" : device;
+      assert.equal(job.device, want, JSON.stringify(job));
+      assert.equal(job.deviceNote, "", `unexpected fallback: ${job.deviceNote}`);
+      assert.ok(job.speed > 0, `no speed recorded: ${JSON.stringify(job)}`);
+      await page.locator(`${tid("job-device")}[data-device="${want}"]`).first().waitFor();
+      await page.locator(tid("nav-settings")).click();
+    }
   });
 });

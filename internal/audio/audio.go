@@ -30,7 +30,15 @@ var (
 	// ErrMissingTool means decoding needs an external program that is not
 	// installed. The error is a *MissingToolError naming it.
 	ErrMissingTool = errors.New("required external tool not found")
+	// ErrTooLong means the audio decodes to more than Options.MaxDuration
+	// (a decompression bomb, or simply too long a recording). Decoding stops
+	// as soon as the cap is passed, and nothing decoded is returned.
+	ErrTooLong = errors.New("audio is longer than the allowed maximum")
 )
+
+// DefaultMaxDuration is the decoded length Decode accepts when
+// Options.MaxDuration is zero: half a day.
+const DefaultMaxDuration = 12 * time.Hour
 
 // MissingToolError reports that decoding needs an external program (today
 // only ffmpeg) that could not be found. errors.Is(err, ErrMissingTool)
@@ -90,6 +98,16 @@ func (a *Audio) Mono() []float32 {
 	return a.mono
 }
 
+// Clear zeroes every sample (the channels and the mixed-down mono copy, if Mono made one) and drops
+// them, so that no copy of the audio outlives the job that decoded it.
+func (a *Audio) Clear() {
+	for _, c := range a.Channels {
+		clear(c)
+	}
+	clear(a.mono)
+	a.Channels, a.mono = nil, nil
+}
+
 // Duration is the length of the audio.
 func (a *Audio) Duration() time.Duration {
 	if a.SampleRate <= 0 || len(a.Channels) == 0 {
@@ -109,6 +127,22 @@ type Options struct {
 	// FFmpegPath is the ffmpeg binary used for formats without a native
 	// decoder. "" looks up "ffmpeg" in PATH.
 	FFmpegPath string
+	// MaxDuration caps the decoded length, checked while decoding (every
+	// decoder, ffmpeg's output included), so that a small file that
+	// decodes to days of audio is stopped before it fills memory: decoding
+	// fails with ErrTooLong as soon as the cap is passed. Zero means
+	// DefaultMaxDuration; a negative value disables the cap.
+	MaxDuration time.Duration
+}
+
+func (o Options) maxDuration() time.Duration {
+	switch {
+	case o.MaxDuration == 0:
+		return DefaultMaxDuration
+	case o.MaxDuration < 0:
+		return 0
+	}
+	return o.MaxDuration
 }
 
 // Decode decodes the audio in r to 16 kHz float32 samples in memory.
@@ -215,6 +249,9 @@ func decode(ctx context.Context, in input, opt Options) (*Audio, error) {
 	}
 	if cerr := ctx.Err(); cerr != nil {
 		return nil, fmt.Errorf("decode %s: %w", f.label, cerr)
+	}
+	if errors.Is(err, ErrTooLong) {
+		return nil, fmt.Errorf("decode %s: %w", f.label, err)
 	}
 	if err != nil {
 		return a, fmt.Errorf("decode %s: %w", f.label, err)

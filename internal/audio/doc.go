@@ -38,7 +38,13 @@
 // work too. ffmpeg writes the first audio stream (downmixed to mono unless
 // channels are kept) as float32 WAV at its own rate to its stdout, which
 // this package reads, and resamples, like any WAV; FFREPORT is removed from
-// its environment so that it writes no log file. Its stderr is summarised
+// its environment so that it writes no log file. ffmpeg may open nothing
+// but its input: from a pipe it runs with -protocol_whitelist pipe, from a
+// file with -protocol_whitelist file and a -format_whitelist of container
+// demuxers (no HLS, concat or other playlists), so a crafted file cannot
+// make it read another file or the network. Every decoder, ffmpeg's output
+// included, stops with ErrTooLong past Options.MaxDuration (12 hours by
+// default), so a small file that decodes huge cannot exhaust memory. Its stderr is summarised
 // into the error when it fails, and cancelling the context kills it.
 //
 // # Channels

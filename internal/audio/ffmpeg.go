@@ -46,10 +46,10 @@ func decodeFFmpeg(ctx context.Context, in ffmpegInput, label string, opt Options
 			return nil, fmt.Errorf("rewind input: %w", err)
 		}
 		cmd.ExtraFiles = []*os.File{in.file}
-		args = append(args, "-nostdin", "-i", "file:/dev/fd/3")
+		args = append(args, "-nostdin", "-protocol_whitelist", "file", "-format_whitelist", ffmpegFormats, "-i", "file:/dev/fd/3")
 	} else {
 		cmd.Stdin = in.r
-		args = append(args, "-i", "pipe:0")
+		args = append(args, "-protocol_whitelist", "pipe", "-i", "pipe:0")
 	}
 	// The first audio stream, as float samples at its own rate in a WAV
 	// stream whose header tells rate and channels: resampling to 16 kHz is
@@ -87,6 +87,9 @@ func decodeFFmpeg(ctx context.Context, in ffmpegInput, label string, opt Options
 		cancel() // stop ffmpeg rather than leave it blocked on a full pipe
 	}
 	werr := cmd.Wait()
+	if errors.Is(derr, ErrTooLong) {
+		return nil, derr // ffmpeg was stopped for it; its exit status says nothing
+	}
 	var ee *exec.ExitError
 	switch {
 	case errors.As(werr, &ee) && ee.ExitCode() > 0:
@@ -102,6 +105,17 @@ func decodeFFmpeg(ctx context.Context, in ffmpegInput, label string, opt Options
 	}
 	return a, nil
 }
+
+// ffmpegFormats are the demuxers ffmpeg may use on a file it reads
+// itself: audio and video containers that never open another file or
+// URL. Playlists and references (HLS, concat, DASH, image sequences, ...)
+// are left out, because with the file protocol allowed they could read
+// any file the user can (an M3U8 listing /home/.../secret.mp3 was decoded
+// as audio). From a pipe, the protocol whitelist alone ("pipe") stops
+// every nested open, so there any demuxer may be used.
+const ffmpegFormats = "mov,mp4,m4a,3gp,matroska,webm,ogg,wav,w64,flac,mp3,aac,ac3,eac3,dts,truehd,mlp," +
+	"amr,amrnb,amrwb,ape,asf,au,caf,aiff,wv,tta,tak,mpc,mpc8,avi,flv,mpeg,mpegts,rm,voc,xwma,gsm," +
+	"dsf,mxf,nut,qcp,shn,loas,s16le,mulaw,alaw"
 
 type countingReader struct {
 	r io.Reader

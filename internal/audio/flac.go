@@ -20,7 +20,7 @@ func decodeFLAC(ctx context.Context, r io.Reader, size int64, opt Options) (*Aud
 	if info.BitsPerSample < 4 || info.BitsPerSample > 32 {
 		return nil, fmt.Errorf("%w: %d bits per sample", ErrCorrupt, info.BitsPerSample)
 	}
-	s, err := newSink(ctx, int(info.SampleRate), int(info.NChannels), opt.KeepChannels)
+	s, err := newSink(ctx, int(info.SampleRate), int(info.NChannels), opt)
 	if err != nil {
 		return nil, err
 	}

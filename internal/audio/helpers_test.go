@@ -13,17 +13,14 @@ import (
 	"testing"
 
 	"github.com/hushscribe/hushscribe/internal/testcorpus"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 )
 
 func corpusDir(t testing.TB) string { return testcorpus.Dir(t) }
 
 func needFFmpeg(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Skip("ffmpeg not installed")
-	}
-	return p
+	return testgate.Tool(t, "ffmpeg")
 }
 
 // ffmpegRun runs ffmpeg with args, feeding stdin, and returns its stdout.
@@ -68,10 +65,7 @@ func ffmpegRef(t testing.TB, src string, data []byte, keep bool) [][]float32 {
 
 func ffprobeChannels(t testing.TB, src string, data []byte) int {
 	t.Helper()
-	p, err := exec.LookPath("ffprobe")
-	if err != nil {
-		t.Skip("ffprobe not installed")
-	}
+	p := testgate.Tool(t, "ffprobe")
 	cmd := exec.Command(p, "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=channels", "-of", "csv=p=0", "-i", src)
 	if data != nil {
 		cmd.Stdin = bytes.NewReader(data)

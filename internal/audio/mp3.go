@@ -230,7 +230,7 @@ func decodeMP3(ctx context.Context, r io.Reader, info mp3Info, size int64, opt O
 		size -= int64(info.tagFrame)
 	}
 	rate, channels := h.sampleRate(), h.channels()
-	s, err := newSink(ctx, rate, channels, opt.KeepChannels)
+	s, err := newSink(ctx, rate, channels, opt)
 	if err != nil {
 		return nil, err
 	}

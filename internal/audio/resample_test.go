@@ -50,8 +50,11 @@ func TestResamplerSweep(t *testing.T) {
 			// The filter sees silence beyond both ends; leave out 40 ms.
 			s := snr(got, want, TargetRate/25, 0)
 			t.Logf("%d Hz -> 16 kHz: SNR %.1f dB", rate, s)
-			if s < 60 {
-				t.Errorf("SNR %.1f dB, want > 60", s)
+			// Every rate reaches 105-108 dB; 95 leaves room for other CPUs' float rounding and
+			// still fails a resampler without phase interpolation (64 dB at 44056 Hz) or with a
+			// shorter filter.
+			if s < 95 {
+				t.Errorf("SNR %.1f dB, want at least 95", s)
 			}
 		})
 	}

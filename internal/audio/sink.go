@@ -3,6 +3,7 @@ package audio
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // TargetRate is the sample rate of every decoded Audio.
@@ -40,9 +41,13 @@ type sink struct {
 	frames int64       // input frames received
 	stream *streamer   // with Stream: where the output goes instead of out
 	tmp    []float32   // scratch for resampled output on its way to stream
+
+	maxFrames int64         // most input frames accepted (Options.MaxDuration at rate); <= 0: no cap
+	maxDur    time.Duration // for the error message
 }
 
-func newSink(ctx context.Context, rate, channels int, keep bool) (*sink, error) {
+func newSink(ctx context.Context, rate, channels int, opt Options) (*sink, error) {
+	keep := opt.KeepChannels
 	if rate < minSampleRate || rate > maxSampleRate {
 		return nil, fmt.Errorf("%w: sample rate %d Hz outside %d..%d Hz", ErrUnsupported, rate, minSampleRate, maxSampleRate)
 	}
@@ -52,6 +57,10 @@ func newSink(ctx context.Context, rate, channels int, keep bool) (*sink, error) 
 	s := &sink{ctx: ctx, rate: rate, inCh: channels, outCh: 1}
 	if st, ok := ctx.Value(streamKey{}).(*streamer); ok {
 		s.stream, keep = st, false
+	}
+	if d := opt.maxDuration(); d > 0 {
+		s.maxDur = d
+		s.maxFrames = int64(d / time.Millisecond * time.Duration(rate) / 1000)
 	}
 	if keep && channels == 2 {
 		s.outCh = 2
@@ -88,12 +97,25 @@ func (s *sink) presize(frames int64, trusted bool) {
 	}
 }
 
+// admit checks that n more input frames stay within the duration cap. It
+// is called before the frames are counted or stored, so a decompression
+// bomb stops as soon as it passes the cap.
+func (s *sink) admit(n int) error {
+	if s.maxFrames > 0 && s.frames+int64(n) > s.maxFrames {
+		return fmt.Errorf("%w: more than %v", ErrTooLong, s.maxDur)
+	}
+	return nil
+}
+
 // planar takes one slice per source channel, all of the same length.
 func (s *sink) planar(ch [][]float32) error {
 	if len(ch) == 0 || len(ch[0]) == 0 {
 		return s.ctx.Err()
 	}
 	n := len(ch[0])
+	if err := s.admit(n); err != nil {
+		return err
+	}
 	s.frames += int64(n)
 	switch {
 	case s.outCh == 2:
@@ -127,6 +149,9 @@ func (s *sink) interleaved(x []float32) error {
 		return s.ctx.Err()
 	}
 	x = x[:n*ch]
+	if err := s.admit(n); err != nil {
+		return err
+	}
 	switch {
 	case ch == 1:
 		s.frames += int64(n)

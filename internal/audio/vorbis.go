@@ -17,7 +17,7 @@ func decodeVorbis(ctx context.Context, r io.Reader, opt Options) (*Audio, error)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	s, err := newSink(ctx, d.SampleRate(), d.Channels(), opt.KeepChannels)
+	s, err := newSink(ctx, d.SampleRate(), d.Channels(), opt)
 	if err != nil {
 		return nil, err
 	}

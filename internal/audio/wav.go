@@ -219,7 +219,7 @@ func wavTruncated(what string, err error) error {
 // decodeWAVData decodes the samples that follow h, streaming them through
 // a fixed-size buffer. size is the number of input bytes left in r, or -1.
 func decodeWAVData(ctx context.Context, r io.Reader, h wavHeader, size int64, opt Options) (*Audio, error) {
-	s, err := newSink(ctx, h.rate, h.channels, opt.KeepChannels)
+	s, err := newSink(ctx, h.rate, h.channels, opt)
 	if err != nil {
 		return nil, err
 	}

@@ -9,13 +9,18 @@
 // data key into a vault key file that the server keeps for the account; a new device gets it back
 // after signing in, so restoring needs only the email address and the password, and a password
 // change re-wraps that one key instead of re-encrypting the backup. The data key and the session
-// token are kept in the OS keychain so that Sync runs without the password.
+// token are kept in memory for the life of the Client, and in the OS keychain only when the user
+// chose "remember on this device" (Config.Remember), so that Sync runs after a restart without the
+// password.
 //
 // Every transcript, Standard ones included, is uploaded as one object: its JSON export
-// (internal/export) sealed with the data key into a vault data envelope (docs/FORMAT.md), bound by
-// its associated data to the object id and version. Object ids are keyed hashes of the transcript
-// ids. A browser can decrypt a backup with Web Crypto alone: PBKDF2 and HKDF give the encryption
-// key, which opens the key file like a password (webcrypto/vault.js), and the data key opens the
+// (internal/export) sealed with the data key into a vault data envelope (docs/FORMAT.md §12), bound
+// by its associated data to the account, the object id, the kind and the version. Object ids are
+// keyed hashes of the transcript ids. Deletions are sealed tombstones, and a sealed account manifest
+// lists every object's latest version; with the versions each device remembers, this makes a
+// server that alters, swaps, rolls back, withholds or deletes objects detectable (integrity.go). A
+// browser can decrypt a backup with Web Crypto alone: PBKDF2 and HKDF give the encryption key,
+// which opens the key file like a password (webcrypto/vault.js), and the data key opens the
 // envelopes.
 //
 // Sync pulls the changes other devices made, then pushes local creations, edits and deletions as
@@ -31,6 +36,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -58,8 +64,12 @@ var (
 	ErrSignedOut = errors.New("backup: signed out; sign in again")
 	// ErrWrongPassword means the email address or password is wrong (the server does not say which).
 	ErrWrongPassword = errors.New("backup: wrong email or password")
-	// ErrAccountExists means SignUp used an address that has an account.
-	ErrAccountExists = errors.New("backup: an account with this email exists")
+	// ErrAccountExists means the server refused SignUp: the address may have an account (sign in
+	// instead), or the server accepts no new accounts (or only with an invite). The server answers
+	// all of these alike, so that sign-up does not tell who has an account.
+	ErrAccountExists = errors.New("backup: sign-up refused: this email may have an account (sign in instead), or the server accepts no new accounts")
+	// ErrQuota means the account's storage quota on the server is full.
+	ErrQuota = errors.New("backup: the account's storage quota on the server is full")
 	// ErrLockedOut means too many failed sign-ins; try again later.
 	ErrLockedOut = errors.New("backup: too many failed sign-ins; try again later")
 	// ErrRateLimited means the server refused the request for now.
@@ -73,6 +83,10 @@ var (
 	ErrInvalidEmail = errors.New("backup: invalid email address")
 	// ErrWeakParams means an empty password or a key-derivation iteration count below MinIterations.
 	ErrWeakParams = errors.New("backup: empty password or key derivation parameters too weak")
+	// ErrKeyFileParams means the server sent a key file whose PBKDF2 iteration count is not the one
+	// this client writes (Config.WrapParams, or the one recorded when this device last signed in);
+	// it is refused before any key derivation runs, so a server cannot make the client burn time.
+	ErrKeyFileParams = errors.New("backup: the server's key file demands key-derivation parameters this device did not write")
 )
 
 // Library is the transcript library being backed up; *store.Library implements it.
@@ -99,8 +113,12 @@ type Config struct {
 	// StatePath is the file where this library's sync state is kept (for example next to the
 	// library file). Its existence is what "backup enabled" means.
 	StatePath string
-	// Keychain stores the token and the data key. Required.
+	// Keychain stores the token and the data key when Remember is set. Required.
 	Keychain SecretStore
+	// Remember keeps the data key and the session token in Keychain ("remember on this device"), so
+	// that a new Client (after a restart) syncs without the password. Without it they live in this
+	// Client's memory only, and a new Client reports ErrSignedOut until SignIn.
+	Remember bool
 	// RootCAs verifies the server's certificate; nil means the system roots. Ignored when HTTPClient
 	// is set.
 	RootCAs *x509.CertPool
@@ -122,6 +140,7 @@ type Client struct {
 	lib Library
 	cfg Config
 	mu  sync.Mutex
+	mem map[string][]byte // the secrets, when not remembered in the keychain
 }
 
 // New returns a Client for lib. It does not contact the server.
@@ -153,13 +172,51 @@ func New(lib Library, cfg Config) (*Client, error) {
 	if cfg.WrapParams == (vault.Params{}) {
 		cfg.WrapParams = vault.Params{Iterations: vault.MinIterations}
 	}
-	return &Client{lib: lib, cfg: cfg}, nil
+	return &Client{lib: lib, cfg: cfg, mem: map[string][]byte{}}, nil
 }
 
 // keychain account names, unique per state file.
 func (c *Client) secretName(kind string) string {
 	h := sha256.Sum256([]byte(c.cfg.StatePath))
 	return "backup-" + hex.EncodeToString(h[:16]) + "-" + kind
+}
+
+// setSecret keeps a secret in memory, and in the keychain if remembered (else it removes any copy
+// an earlier choice left there).
+func (c *Client) setSecret(kind string, v []byte) error {
+	if old := c.mem[kind]; old != nil {
+		clear(old)
+	}
+	c.mem[kind] = append([]byte(nil), v...)
+	if c.cfg.Remember {
+		return c.cfg.Keychain.Set(c.secretName(kind), v)
+	}
+	if err := c.cfg.Keychain.Delete(c.secretName(kind)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// getSecret returns a secret from memory or the keychain (fs.ErrNotExist when neither has it).
+func (c *Client) getSecret(kind string) ([]byte, error) {
+	if v := c.mem[kind]; v != nil {
+		return append([]byte(nil), v...), nil
+	}
+	if !c.cfg.Remember {
+		return nil, fs.ErrNotExist
+	}
+	return c.cfg.Keychain.Get(c.secretName(kind))
+}
+
+func (c *Client) deleteSecret(kind string) error {
+	if old := c.mem[kind]; old != nil {
+		clear(old)
+		delete(c.mem, kind)
+	}
+	if err := c.cfg.Keychain.Delete(c.secretName(kind)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // Enabled reports whether backup is on for this library.
@@ -197,6 +254,11 @@ func (c *Client) remote(token string) *remote {
 // SignUp creates an account for email with password, turns backup on for this library, and
 // leaves the first Sync to the caller.
 func (c *Client) SignUp(ctx context.Context, email string, password []byte) error {
+	return c.SignUpInvite(ctx, email, password, "")
+}
+
+// SignUpInvite is SignUp on a server whose registration needs an invite code.
+func (c *Client) SignUpInvite(ctx context.Context, email string, password []byte, invite string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	keys, err := DeriveKeys(email, password, c.cfg.Iterations)
@@ -211,7 +273,7 @@ func (c *Client) SignUp(ctx context.Context, email string, password []byte) erro
 	defer dek.Destroy()
 	var sess api.Session
 	err = c.remote("").call(ctx, "POST", "/v1/signup", api.SignUpRequest{
-		Email: email, AuthKey: keys.Auth, KeyFile: keyFile, DeviceName: c.cfg.DeviceName,
+		Email: email, AuthKey: keys.Auth, KeyFile: keyFile, DeviceName: c.cfg.DeviceName, Invite: invite,
 	}, &sess, true)
 	if err != nil {
 		return fmt.Errorf("backup: sign up: %w", err)
@@ -250,6 +312,9 @@ func (c *Client) signIn(ctx context.Context, email string, password []byte) (api
 	if err != nil {
 		return api.Session{}, nil, nil, fmt.Errorf("backup: sign in: %w", err)
 	}
+	if err := c.checkKeyFile(sess.KeyFile); err != nil {
+		return api.Session{}, nil, nil, fmt.Errorf("backup: sign in: %w", err)
+	}
 	dek, err := vault.Unwrap(sess.KeyFile, keys.Encryption)
 	if err != nil {
 		return api.Session{}, nil, nil, fmt.Errorf("backup: open the account's key file: %w: %v", ErrTampered, err)
@@ -257,14 +322,43 @@ func (c *Client) signIn(ctx context.Context, email string, password []byte) (api
 	return sess, dek, sess.KeyFile, nil
 }
 
+// keyFileIterations reads the PBKDF2 iteration count of a vault key file (docs/FORMAT.md: "HSKY",
+// version 1, the count as a big-endian uint32) without deriving anything.
+func keyFileIterations(kf []byte) (int, error) {
+	if len(kf) != vault.KeyFileSize || string(kf[:4]) != "HSKY" || kf[4] != vault.Version {
+		return 0, fmt.Errorf("%w: not a version %d key file", ErrTampered, vault.Version)
+	}
+	return int(binary.BigEndian.Uint32(kf[5:9])), nil
+}
+
+// checkKeyFile refuses a key file from the server whose iteration count differs from the one this
+// client wrote: the count recorded in the state (from its own last key file), else the configured
+// one, which every device of an account shares.
+func (c *Client) checkKeyFile(kf []byte) error {
+	got, err := keyFileIterations(kf)
+	if err != nil {
+		return err
+	}
+	want := c.cfg.WrapParams.Iterations
+	if st, err := loadState(c.cfg.StatePath); err == nil && len(st.KeyFile) > 0 {
+		if n, err := keyFileIterations(st.KeyFile); err == nil {
+			want = n
+		}
+	}
+	if got != want {
+		return fmt.Errorf("%w: %d PBKDF2 iterations, this device writes %d", ErrKeyFileParams, got, want)
+	}
+	return nil
+}
+
 // enable stores the token and key in the keychain and writes the state file.
 func (c *Client) enable(email string, sess api.Session, dek *vault.Key, keyFile []byte) error {
 	raw := dek.Export()
 	defer clear(raw)
-	if err := c.cfg.Keychain.Set(c.secretName("key"), raw); err != nil {
+	if err := c.setSecret("key", raw); err != nil {
 		return fmt.Errorf("backup: store the key in the keychain: %w", err)
 	}
-	if err := c.cfg.Keychain.Set(c.secretName("token"), []byte(sess.Token)); err != nil {
+	if err := c.setSecret("token", []byte(sess.Token)); err != nil {
 		return fmt.Errorf("backup: store the token in the keychain: %w", err)
 	}
 	st, err := loadState(c.cfg.StatePath)
@@ -282,13 +376,13 @@ func (c *Client) session() (*state, string, *vault.Key, error) {
 	if err != nil {
 		return nil, "", nil, err
 	}
-	token, err := c.cfg.Keychain.Get(c.secretName("token"))
+	token, err := c.getSecret("token")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", nil, ErrSignedOut
 	} else if err != nil {
 		return nil, "", nil, fmt.Errorf("backup: read the token from the keychain: %w", err)
 	}
-	raw, err := c.cfg.Keychain.Get(c.secretName("key"))
+	raw, err := c.getSecret("key")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", nil, ErrSignedOut
 	} else if err != nil {
@@ -306,7 +400,7 @@ func (c *Client) session() (*state, string, *vault.Key, error) {
 func (c *Client) disable() error {
 	var errs []error
 	for _, kind := range []string{"token", "key"} {
-		if err := c.cfg.Keychain.Delete(c.secretName(kind)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := c.deleteSecret(kind); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -419,6 +513,15 @@ type state struct {
 	Cursor    string            `json:"cursor"`
 	LastSync  time.Time         `json:"last_sync,omitzero"`
 	Entries   map[string]*entry `json:"entries"` // by transcript id
+	// Seen is, per object (the manifest included), the highest version this device accepted; lower
+	// ones are refused (ErrRollback). Missing in state files written before it existed: it is then
+	// filled from Entries.
+	Seen map[string]int64 `json:"seen"`
+	// Pending are the downgrades waiting for the user, by transcript id.
+	Pending map[string]*Downgrade `json:"pending,omitempty"`
+	// Retry are the objects whose announced version failed a check (ErrRollback, ErrTampered), by
+	// object id: each sync fetches them again until the server serves that version.
+	Retry map[string]int64 `json:"retry,omitempty"`
 }
 
 // entry is what the last sync knew of one transcript.
@@ -429,11 +532,16 @@ type entry struct {
 	// unknown, compare the content); LocalUpdated its Updated time then, which spares reading it.
 	LocalHash    string    `json:"local_hash"`
 	LocalUpdated time.Time `json:"local_updated,omitzero"`
+	// Private is true when the transcript was Private at the last sync, so that a pulled Standard
+	// copy is held back even if the local copy is gone (ErrDowngrade).
+	Private bool `json:"private,omitempty"`
 }
 
 const stateFormat = "hushscribe-backup-state-v1"
 
-func newState() *state { return &state{Format: stateFormat, Entries: map[string]*entry{}} }
+func newState() *state {
+	return &state{Format: stateFormat, Entries: map[string]*entry{}, Seen: map[string]int64{}, Pending: map[string]*Downgrade{}, Retry: map[string]int64{}}
+}
 
 func loadState(path string) (*state, error) {
 	data, err := os.ReadFile(path)
@@ -449,6 +557,20 @@ func loadState(path string) (*state, error) {
 	}
 	if st.Entries == nil {
 		st.Entries = map[string]*entry{}
+	}
+	if st.Seen == nil {
+		st.Seen = map[string]int64{}
+	}
+	if st.Pending == nil {
+		st.Pending = map[string]*Downgrade{}
+	}
+	if st.Retry == nil {
+		st.Retry = map[string]int64{}
+	}
+	for _, e := range st.Entries {
+		if e.Version > st.Seen[e.Object] {
+			st.Seen[e.Object] = e.Version
+		}
 	}
 	return st, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/backupserver/backuptest"
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/store"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 	"github.com/hushscribe/hushscribe/internal/vault"
 )
@@ -25,7 +26,7 @@ func openStore(t *testing.T, dir string) *store.Library {
 	t.Helper()
 	lib, err := store.Open(filepath.Join(dir, "library.db"), store.Options{KDF: vault.TestingParams()})
 	if errors.Is(err, store.ErrNoFTS5) {
-		t.Skip("the library needs FTS5: run with -tags sqlite_fts5 (build/test.sh does)")
+		testgate.Missing(t, "the library needs FTS5: run with -tags sqlite_fts5 (build/test.sh does)")
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -36,8 +37,9 @@ func openStore(t *testing.T, dir string) *store.Library {
 
 // TestEndToEnd: two devices with their own data folders and one server on loopback. A creates
 // transcripts (one Private), edits, syncs; B restores from the email and password alone; a deletion
-// on A reaches B; and the server's files hold none of the transcripts' words, names, timestamps,
-// keys or the password.
+// on A reaches B; and the server's files (database, its WAL, blobs) hold none of the transcripts'
+// words, titles, file names, timestamps, keys or the password, both while the Private transcript is
+// stored there and after it was deleted.
 func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	srv := backuptest.Start(t)
@@ -90,6 +92,66 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("restored private transcript: %+v", got)
 	}
 
+	// What the server holds: none of the secrets, in any encoding a careless server might use.
+	keys, err := DeriveKeys(testEmail, testPassword, testIterations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, dekKey, err := a.client.session()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dek := dekKey.Export()
+	dekKey.Destroy()
+	created := std.Created.UTC()
+	needles := map[string][]byte{
+		"password":          testPassword,
+		"encryption key":    keys.Encryption,
+		"auth key":          keys.Auth,
+		"auth key base64":   []byte(base64.StdEncoding.EncodeToString(keys.Auth)),
+		"data key":          dek,
+		"data key hex":      []byte(hex.EncodeToString(dek)),
+		"data key base64":   []byte(base64.StdEncoding.EncodeToString(dek)),
+		"transcript id":     []byte(std.ID),
+		"created time":      []byte(created.Format(time.RFC3339)),
+		"created unix ns":   []byte(strconv.FormatInt(created.UnixNano(), 10)),
+		"segment end time":  []byte(`"end_ns":1000000000`),
+		"source name":       []byte(std.SourceName),
+		"private title":     []byte(priv.Title),
+		"private file name": []byte(priv.SourceName),
+		"private id":        []byte(priv.ID),
+	}
+	for _, w := range secretWords {
+		needles["word "+w] = []byte(w)
+		needles["word "+w+" (lower case)"] = []byte(strings.ToLower(w))
+	}
+	serverHoldsNone := func(stage string) {
+		t.Helper()
+		files := 0
+		filepath.WalkDir(srv.Dir, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files++
+			lower := bytes.ToLower(data)
+			for name, needle := range needles {
+				if bytes.Contains(data, needle) || bytes.Contains(lower, bytes.ToLower(needle)) {
+					t.Errorf("%s: server file %s contains the %s", stage, path, name)
+				}
+			}
+			return nil
+		})
+		if files < 3 {
+			t.Fatalf("%s: only %d server files inspected", stage, files)
+		}
+	}
+	// While the Private transcript is on the server (its words, title and file name are needles
+	// above), and again after its deletion.
+	serverHoldsNone("before the deletion")
 	// Delete on A propagates to B.
 	if err := libA.Delete(ctx, priv.ID); err != nil {
 		t.Fatal(err)
@@ -105,55 +167,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	equalLibraries(t, libA, libB)
 
-	// What the server holds: none of the secrets, in any encoding a careless server might use.
-	keys, err := DeriveKeys(testEmail, testPassword, testIterations)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dek, err := a.keychain.Get(a.client.secretName("key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	created := std.Created.UTC()
-	needles := map[string][]byte{
-		"password":         testPassword,
-		"encryption key":   keys.Encryption,
-		"auth key":         keys.Auth,
-		"auth key base64":  []byte(base64.StdEncoding.EncodeToString(keys.Auth)),
-		"data key":         dek,
-		"data key hex":     []byte(hex.EncodeToString(dek)),
-		"data key base64":  []byte(base64.StdEncoding.EncodeToString(dek)),
-		"transcript id":    []byte(std.ID),
-		"created time":     []byte(created.Format(time.RFC3339)),
-		"created unix ns":  []byte(strconv.FormatInt(created.UnixNano(), 10)),
-		"segment end time": []byte(`"end_ns":1000000000`),
-		"source name":      []byte(std.SourceName),
-	}
-	for _, w := range secretWords {
-		needles["word "+w] = []byte(w)
-		needles["word "+w+" (lower case)"] = []byte(strings.ToLower(w))
-	}
-	files := 0
-	filepath.WalkDir(srv.Dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files++
-		lower := bytes.ToLower(data)
-		for name, needle := range needles {
-			if bytes.Contains(data, needle) || bytes.Contains(lower, bytes.ToLower(needle)) {
-				t.Errorf("server file %s contains the %s", path, name)
-			}
-		}
-		return nil
-	})
-	if files < 3 {
-		t.Fatalf("only %d server files inspected", files)
-	}
+	serverHoldsNone("after the deletion")
 	// The check is meaningful: the words are in the clients' data folders (A's Standard transcript).
 	if !dirContains(t, dirA, []byte("xylophonist")) {
 		t.Fatal("test words not found in A's library: the negative check above proves nothing")

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -25,7 +27,8 @@ import (
 // testIterations is the PBKDF2 count of the tests (only test binaries accept it).
 const testIterations = 1000
 
-// objectCount counts the server's live objects.
+// objectCount counts the server's live objects: transcripts, signed tombstones and the account
+// manifest.
 func objectCount(t *testing.T, srv *backuptest.Server) int {
 	t.Helper()
 	var n int
@@ -46,11 +49,18 @@ type device struct {
 
 func newDevice(t *testing.T, srv *backuptest.Server, lib Library, dir string) *device {
 	t.Helper()
+	return newDeviceAt(t, srv.URL, srv.CertPool(), lib, dir)
+}
+
+// newDeviceAt is newDevice for a server at url whose certificate is in roots (a proxy in front of
+// the test server, say).
+func newDeviceAt(t *testing.T, url string, roots *x509.CertPool, lib Library, dir string) *device {
+	t.Helper()
 	d := &device{dir: dir, lib: lib, keychain: &keychain.Memory{}}
-	d.rt = &flakyTransport{next: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CertPool(), MinVersion: tls.VersionTLS13}}}
+	d.rt = &flakyTransport{next: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS13}}}
 	t.Cleanup(d.rt.next.(*http.Transport).CloseIdleConnections)
 	c, err := New(lib, Config{
-		Server:     srv.URL,
+		Server:     url,
 		StatePath:  filepath.Join(dir, "backup-state.json"),
 		Keychain:   d.keychain,
 		HTTPClient: &http.Client{Transport: d.rt, Timeout: time.Minute},
@@ -124,6 +134,13 @@ func (f *flakyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func (f *flakyTransport) failAfter(n int, dropAnswer bool) {
 	f.mu.Lock()
 	f.allow, f.armed, f.dropAnswer = n, true, dropAnswer
+	f.mu.Unlock()
+}
+
+// disarm cancels a pending failAfter.
+func (f *flakyTransport) disarm() {
+	f.mu.Lock()
+	f.armed = false
 	f.mu.Unlock()
 }
 
@@ -290,3 +307,5 @@ func keys(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }

@@ -23,7 +23,9 @@ import (
 //	key file  = vault key file wrapping the random backup data key (DEK) under encKey
 //	objectKey = HKDF-SHA256(DEK, no salt, "hushscribe-backup-v1 object-id", 32)
 //	object id = hex(HMAC-SHA256(objectKey, "transcript" || 0x00 || transcript id))[:32]
-//	object    = vault data envelope: DEK.Seal(transcript JSON, vault.AD(object id, "v" || version))
+//	manifest  = hex(HMAC-SHA256(objectKey, "manifest" || 0x00))[:32]
+//	object    = vault data envelope: DEK.Seal(plaintext, objectAD2(kind, account id, object id, version))
+//	            (format 2, integrity.go; format 1 objects used vault.AD(object id, "v" || version))
 const (
 	kdfContext     = "hushscribe-backup-v1"
 	infoEncryption = "hushscribe-backup-v1 encryption"
@@ -112,8 +114,7 @@ func objectID(idKey []byte, transcriptID string) string {
 	return hex.EncodeToString(m.Sum(nil))[:32]
 }
 
-// objectAD binds an envelope to its object and version, so the server can neither swap objects nor
-// serve an old version under a newer number.
+// objectAD is the associated data of format 1 objects (read only): the object and version.
 func objectAD(objectID string, version int64) []byte {
 	return vault.AD(objectID, "v"+strconv.FormatInt(version, 10))
 }

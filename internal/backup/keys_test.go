@@ -143,7 +143,10 @@ func TestServerCannotSwapOrRollBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.client.SignIn(ctx, testEmail, testPassword)
-	rep := b.sync(t)
+	rep, err := b.client.Sync(ctx)
+	if !errors.Is(err, ErrTampered) {
+		t.Fatalf("restore from a malicious server: %v, want ErrTampered", err)
+	}
 	if rep.Damaged != 2 {
 		t.Fatalf("restore from a malicious server: %+v, want 2 damaged", rep)
 	}

@@ -82,8 +82,11 @@ func statusError(resp *http.Response, signIn bool) error {
 		return ErrWrongPassword
 	case resp.StatusCode == http.StatusUnauthorized:
 		return ErrSignedOut
-	case resp.StatusCode == http.StatusConflict && e.Code == api.CodeExists:
+	case resp.StatusCode == http.StatusConflict && e.Code == api.CodeExists,
+		resp.StatusCode == http.StatusForbidden && e.Code == api.CodeSignUpRefused:
 		return ErrAccountExists
+	case resp.StatusCode == http.StatusRequestEntityTooLarge && e.Code == api.CodeQuota:
+		return ErrQuota
 	case resp.StatusCode == http.StatusConflict:
 		return &conflictError{current: e.Version}
 	case resp.StatusCode == http.StatusTooManyRequests && e.Code == api.CodeLockedOut:

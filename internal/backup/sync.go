@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -46,6 +47,11 @@ type syncer struct {
 	idKey []byte
 	rep   Report
 	sums  map[string]store.Summary
+
+	manID    string           // the account manifest's object
+	manifest map[string]int64 // the manifest's object versions (lower bounds for this sync)
+	problems []error          // the server's misbehaviour found so far (ErrRollback, ...)
+	failed   map[string]bool  // objects that failed a check in this sync
 }
 
 // Sync pulls the other devices' changes into the library and pushes this library's changes to the
@@ -64,9 +70,12 @@ func (c *Client) Sync(ctx context.Context) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	s := &syncer{c: c, st: st, r: c.remote(token), dek: dek, idKey: idKey}
+	s := &syncer{c: c, st: st, r: c.remote(token), dek: dek, idKey: idKey, manID: manifestObjectID(idKey), failed: map[string]bool{}}
 	if err := s.run(ctx); err != nil {
-		return s.rep, fmt.Errorf("backup: sync: %w", err)
+		return s.rep, fmt.Errorf("backup: sync: %w", errors.Join(append([]error{err}, s.problems...)...))
+	}
+	if len(s.problems) > 0 {
+		return s.rep, fmt.Errorf("backup: sync: %w", errors.Join(s.problems...))
 	}
 	return s.rep, nil
 }
@@ -89,8 +98,23 @@ func (s *syncer) run(ctx context.Context) error {
 	if err := s.list(ctx); err != nil {
 		return err
 	}
-	if err := s.pull(ctx); err != nil {
+	if err := s.loadManifest(ctx); err != nil {
 		return err
+	}
+	if err := s.retry(ctx); err != nil {
+		return err
+	}
+	if err := s.resolveConfirmed(ctx); err != nil {
+		return err
+	}
+	complete, err := s.pull(ctx)
+	if err != nil {
+		return err
+	}
+	if complete {
+		if err := s.checkWithheld(ctx); err != nil {
+			return err
+		}
 	}
 	// Pushing can create conflict copies, which are pushed by a second round.
 	for round := 0; round < 3; round++ {
@@ -107,6 +131,9 @@ func (s *syncer) run(ctx context.Context) error {
 		if s.rep.Conflicts == before {
 			break
 		}
+	}
+	if err := s.writeManifest(ctx); err != nil {
+		return err
 	}
 	s.st.LastSync = time.Now().UTC()
 	return s.save()
@@ -189,7 +216,8 @@ func (s *syncer) saveLocal(ctx context.Context, t *transcript.Transcript, object
 	} else if err != nil {
 		return nil, fmt.Errorf("save %s: %w", t.ID, err)
 	}
-	return &entry{Object: object, Version: version, LocalHash: hashOf(data)}, nil
+	s.accept(object, version)
+	return &entry{Object: object, Version: version, LocalHash: hashOf(data), Private: t.Level == transcript.Private}, nil
 }
 
 // keepBoth saves the local version of a transcript that also changed on the server as a copy
@@ -209,57 +237,34 @@ func (s *syncer) keepBoth(ctx context.Context, lt *transcript.Transcript, localH
 	return nil
 }
 
-// download fetches, verifies and decrypts an object.
-func (s *syncer) download(ctx context.Context, object string) (*transcript.Transcript, []byte, int64, error) {
-	env, version, err := s.r.get(ctx, object)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	plain, err := s.dek.Open(env, objectAD(object, version))
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("%w: object %s v%d: %v", ErrTampered, object, version, err)
-	}
-	t, err := export.Import(bytes.NewReader(plain))
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("%w: object %s: %v", ErrTampered, object, err)
-	}
-	if t.ID == "" || objectID(s.idKey, t.ID) != object {
-		return nil, nil, 0, fmt.Errorf("%w: object %s holds another transcript", ErrTampered, object)
-	}
-	data, err := canonicalExport(t)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	return t, data, version, nil
-}
-
-// pull applies the server's change feed from the saved cursor on.
-func (s *syncer) pull(ctx context.Context) error {
+// pull applies the server's change feed from the saved cursor on. complete is false when it stopped
+// at a change that needs the library unlocked.
+func (s *syncer) pull(ctx context.Context) (complete bool, err error) {
 	for {
 		page, err := s.r.changes(ctx, s.st.Cursor)
 		if err != nil {
-			return fmt.Errorf("list changes: %w", err)
+			return false, fmt.Errorf("list changes: %w", err)
 		}
 		for _, ch := range page.Changes {
-			err := s.applyRemote(ctx, ch)
+			err := s.applyRemote(ctx, ch, false)
 			if errors.Is(err, errDeferred) {
 				s.rep.Skipped++
-				return s.save() // resume at this change next time
+				return false, s.save() // resume at this change next time
 			}
 			if err != nil {
-				return err
+				return false, err
 			}
 			s.st.Cursor = strconv.FormatInt(ch.Seq, 10)
 			if err := s.save(); err != nil {
-				return err
+				return false, err
 			}
 		}
 		s.st.Cursor = page.Cursor
 		if err := s.save(); err != nil {
-			return err
+			return false, err
 		}
 		if !page.More || len(page.Changes) == 0 {
-			return nil
+			return true, nil
 		}
 	}
 }
@@ -274,50 +279,115 @@ func (s *syncer) entryByObject(object string) (string, *entry) {
 	return "", nil
 }
 
-func (s *syncer) applyRemote(ctx context.Context, ch api.Object) error {
-	id, e := s.entryByObject(ch.ID)
-	if e != nil && e.Version >= ch.Version {
+// applyRemote applies one change: one the change feed announced, or (fromManifest) one the account
+// manifest says exists.
+func (s *syncer) applyRemote(ctx context.Context, ch api.Object, fromManifest bool) error {
+	if ch.ID == s.manID {
+		return nil // read at the start of the sync
+	}
+	seen := s.st.Seen[ch.ID]
+	switch {
+	case ch.Version < seen:
+		s.failed[ch.ID] = true
+		s.problem(fmt.Errorf("%w: the change feed announced version %d of object %s, this device has seen version %d", ErrRollback, ch.Version, ch.ID, seen))
+		return nil
+	case ch.Version == seen:
 		return nil // already known (our own upload, or seen before an interruption)
+	case ch.Version < s.manifest[ch.ID]:
+		s.failed[ch.ID] = true
+		s.st.Retry[ch.ID] = s.manifest[ch.ID]
+		s.problem(fmt.Errorf("%w: the change feed announced version %d of object %s, the account manifest version %d", ErrRollback, ch.Version, ch.ID, s.manifest[ch.ID]))
+		return nil
 	}
 	if ch.Deleted {
-		if e == nil {
-			return nil
+		return s.unsignedDeletion(ch)
+	}
+	o, err := s.fetch(ctx, ch.ID, max(ch.Version, s.floor(ch.ID)))
+	switch {
+	case errors.Is(err, errObjectGone) && fromManifest:
+		s.failed[ch.ID] = true
+		s.problem(fmt.Errorf("%w: object %s (version %d in the account manifest) is missing", ErrRollback, ch.ID, ch.Version))
+		return nil
+	case errors.Is(err, errObjectGone):
+		delete(s.st.Retry, ch.ID)
+		return nil // replaced or deleted since; a later change in the feed says how
+	case errors.Is(err, ErrTampered) || errors.Is(err, ErrRollback):
+		if errors.Is(err, ErrTampered) {
+			s.rep.Damaged++
 		}
-		if s.unchanged(id, e) {
-			return s.deleteLocal(ctx, id)
+		s.failed[ch.ID] = true
+		s.st.Retry[ch.ID] = max(ch.Version, s.floor(ch.ID), s.st.Retry[ch.ID])
+		s.problem(err)
+		return nil
+	case err != nil:
+		return err
+	}
+	if err := s.applyObject(ctx, o); err != nil {
+		return err
+	}
+	delete(s.st.Retry, ch.ID)
+	return nil
+}
+
+// retry fetches again the objects whose announced version failed a check in an earlier sync.
+func (s *syncer) retry(ctx context.Context) error {
+	ids := make([]string, 0, len(s.st.Retry))
+	for id := range s.st.Retry {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if s.st.Seen[id] >= s.st.Retry[id] {
+			delete(s.st.Retry, id) // reached by another way
+			continue
 		}
-		_, data, exists, err := s.local(ctx, id)
+		err := s.applyRemote(ctx, api.Object{ID: id, Version: s.st.Retry[id]}, false)
+		if errors.Is(err, errDeferred) {
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		switch {
-		case !exists:
-			delete(s.st.Entries, id)
-		case hashOf(data) == e.LocalHash:
-			return s.deleteLocal(ctx, id)
-		default:
-			// Edited here, deleted there: keep the edit; the push revives the object.
-			e.Version, e.LocalHash, e.LocalUpdated = ch.Version, "", time.Time{}
+		if err := s.save(); err != nil {
+			return err
 		}
-		return nil
 	}
+	return nil
+}
 
-	t, remoteData, version, err := s.download(ctx, ch.ID)
-	if errors.Is(err, errObjectGone) {
-		return nil // replaced or deleted since; a later change in the feed says how
+// unsignedDeletion handles a deletion that only the server vouches for (its own tombstone): no
+// device of the account made it (they upload signed tombstones), so the local copy stays and the
+// next push uploads it again.
+func (s *syncer) unsignedDeletion(ch api.Object) error {
+	id, e := s.entryByObject(ch.ID)
+	if e == nil {
+		return nil // nothing of it here
 	}
-	if errors.Is(err, ErrTampered) {
-		s.rep.Damaged++
+	e.Version = ch.Version // the base of the next upload (a revival, or a signed tombstone)
+	if _, ok := s.sums[id]; ok {
+		e.LocalHash, e.LocalUpdated = "", time.Time{}
+		s.failed[ch.ID] = true
+		s.problem(fmt.Errorf("%w: object %s version %d; the local transcript was kept", ErrForgedDeletion, ch.ID, ch.Version))
+	}
+	return nil
+}
+
+// applyObject applies an authenticated transcript or tombstone to the library.
+func (s *syncer) applyObject(ctx context.Context, o *opened) error {
+	if o.kind == kindTombstone {
+		return s.applyTombstone(ctx, o)
+	}
+	if o.kind != kindTranscript {
+		return fmt.Errorf("%w: object %s is a %s", ErrTampered, o.object, o.kind)
+	}
+	t, id := o.t, o.id
+	e := s.st.Entries[id]
+	if s.holdDowngrade(o, e) {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	id = t.ID
-	e = s.st.Entries[id]
-	rh := hashOf(remoteData)
+	rh := hashOf(o.data)
 	if s.unchanged(id, e) {
-		ne, err := s.saveLocal(ctx, t, ch.ID, version)
+		ne, err := s.saveLocal(ctx, t, o.object, o.version)
 		if err != nil {
 			return err
 		}
@@ -330,11 +400,9 @@ func (s *syncer) applyRemote(ctx context.Context, ch api.Object) error {
 		return err
 	}
 	switch {
-	case !exists && e != nil:
-		// Deleted here, edited there: the edit wins; bring it back.
-		fallthrough
 	case !exists:
-		ne, err := s.saveLocal(ctx, t, ch.ID, version)
+		// New here, or deleted here and edited there (the edit wins): bring it.
+		ne, err := s.saveLocal(ctx, t, o.object, o.version)
 		if err != nil {
 			return err
 		}
@@ -343,10 +411,11 @@ func (s *syncer) applyRemote(ctx context.Context, ch api.Object) error {
 	case hashOf(localData) == rh:
 		// Same content on both sides (an upload whose answer was lost, or a restore onto a library
 		// that has it): just record it.
-		s.st.Entries[id] = &entry{Object: ch.ID, Version: version, LocalHash: rh, LocalUpdated: s.sums[id].Updated}
+		s.accept(o.object, o.version)
+		s.st.Entries[id] = &entry{Object: o.object, Version: o.version, LocalHash: rh, LocalUpdated: s.sums[id].Updated, Private: t.Level == transcript.Private}
 	case e != nil && hashOf(localData) == e.LocalHash:
 		// Unchanged here (its Updated time moved, not its content): take the remote version.
-		ne, err := s.saveLocal(ctx, t, ch.ID, version)
+		ne, err := s.saveLocal(ctx, t, o.object, o.version)
 		if err != nil {
 			return err
 		}
@@ -357,13 +426,52 @@ func (s *syncer) applyRemote(ctx context.Context, ch api.Object) error {
 		if err := s.keepBoth(ctx, lt, hashOf(localData)); err != nil {
 			return err
 		}
-		ne, err := s.saveLocal(ctx, t, ch.ID, version)
+		ne, err := s.saveLocal(ctx, t, o.object, o.version)
 		if err != nil {
 			return err
 		}
 		s.st.Entries[id] = ne
 		s.rep.Pulled++
 	}
+	return nil
+}
+
+// applyTombstone applies a signed deletion made on another device.
+func (s *syncer) applyTombstone(ctx context.Context, o *opened) error {
+	id := o.id
+	e := s.st.Entries[id]
+	if _, ok := s.sums[id]; !ok {
+		delete(s.st.Entries, id)
+		s.accept(o.object, o.version)
+		return nil
+	}
+	if s.unchanged(id, e) {
+		if err := s.deleteLocal(ctx, id); err != nil {
+			return err
+		}
+		s.accept(o.object, o.version)
+		return nil
+	}
+	_, data, exists, err := s.local(ctx, id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !exists:
+		delete(s.st.Entries, id)
+	case e != nil && hashOf(data) == e.LocalHash:
+		if err := s.deleteLocal(ctx, id); err != nil {
+			return err
+		}
+	default:
+		// Edited here (or never synced), deleted there: keep the edit; the push revives the object.
+		if e == nil {
+			e = &entry{Object: o.object}
+			s.st.Entries[id] = e
+		}
+		e.Version, e.LocalHash, e.LocalUpdated = o.version, "", time.Time{}
+	}
+	s.accept(o.object, o.version)
 	return nil
 }
 
@@ -388,6 +496,9 @@ func (s *syncer) push(ctx context.Context) error {
 		e := s.st.Entries[id]
 		if s.unchanged(id, e) {
 			continue
+		}
+		if s.st.Pending[id] != nil {
+			continue // the user decides first
 		}
 		t, data, exists, err := s.local(ctx, id)
 		if errors.Is(err, errDeferred) {
@@ -415,6 +526,15 @@ func (s *syncer) push(ctx context.Context) error {
 	return nil
 }
 
+// checkConflict checks a 409's current version against what this device has seen.
+func (s *syncer) checkConflict(object string, conflict *conflictError) error {
+	if seen := s.st.Seen[object]; conflict.current < seen {
+		s.failed[object] = true
+		return fmt.Errorf("%w: the server says object %s is at version %d, this device has seen version %d", ErrRollback, object, conflict.current, seen)
+	}
+	return nil
+}
+
 // upload sends one transcript as the next version of its object.
 func (s *syncer) upload(ctx context.Context, t *transcript.Transcript, data []byte, e *entry) error {
 	object := objectID(s.idKey, t.ID)
@@ -424,33 +544,50 @@ func (s *syncer) upload(ctx context.Context, t *transcript.Transcript, data []by
 	}
 	lh := hashOf(data)
 	for attempt := 0; attempt < 3; attempt++ {
-		env, err := s.dek.Seal(data, objectAD(object, base+1))
+		env, err := s.dek.Seal(data, objectAD2(kindTranscript, s.st.AccountID, object, base+1))
 		if err != nil {
 			return fmt.Errorf("encrypt %s: %w", t.ID, err)
 		}
-		o, err := s.r.put(ctx, object, base, env)
+		_, err = s.r.put(ctx, object, base, env)
 		var conflict *conflictError
 		if errors.As(err, &conflict) {
+			if err := s.checkConflict(object, conflict); err != nil {
+				s.problem(err)
+				return nil
+			}
 			// Someone else wrote a version since (or our own upload's answer was lost).
-			rt, remoteData, version, gerr := s.download(ctx, object)
+			o, gerr := s.fetch(ctx, object, conflict.current)
 			switch {
 			case errors.Is(gerr, errObjectGone):
-				base = conflict.current // a tombstone: revive it
+				base = conflict.current // the server's own tombstone: revive it
 				continue
+			case errors.Is(gerr, ErrRollback):
+				s.problem(gerr)
+				return nil
 			case errors.Is(gerr, ErrTampered):
 				s.rep.Damaged++ // replace the damaged version with ours
+				s.problem(gerr)
 				base = conflict.current
 				continue
 			case gerr != nil:
 				return gerr
-			case hashOf(remoteData) == lh:
-				s.st.Entries[t.ID] = &entry{Object: object, Version: version, LocalHash: lh, LocalUpdated: s.sums[t.ID].Updated}
+			case o.kind == kindTombstone:
+				// Deleted on another device, edited here: the edit wins.
+				s.accept(object, o.version)
+				base = o.version
+				continue
+			case o.kind == kindTranscript && hashOf(o.data) == lh:
+				s.accept(object, o.version)
+				s.st.Entries[t.ID] = &entry{Object: object, Version: o.version, LocalHash: lh, LocalUpdated: s.sums[t.ID].Updated, Private: t.Level == transcript.Private}
+				return s.save()
+			}
+			if s.holdDowngrade(o, s.st.Entries[t.ID]) {
 				return s.save()
 			}
 			if err := s.keepBoth(ctx, t, lh); err != nil {
 				return err
 			}
-			ne, err := s.saveLocal(ctx, rt, object, version)
+			ne, err := s.saveLocal(ctx, o.t, object, o.version)
 			if err != nil {
 				return err
 			}
@@ -461,14 +598,15 @@ func (s *syncer) upload(ctx context.Context, t *transcript.Transcript, data []by
 		if err != nil {
 			return fmt.Errorf("upload %s: %w", t.ID, err)
 		}
-		s.st.Entries[t.ID] = &entry{Object: object, Version: o.Version, LocalHash: lh, LocalUpdated: s.sums[t.ID].Updated}
+		s.accept(object, base+1)
+		s.st.Entries[t.ID] = &entry{Object: object, Version: base + 1, LocalHash: lh, LocalUpdated: s.sums[t.ID].Updated, Private: t.Level == transcript.Private}
 		s.rep.Pushed++
 		return s.save()
 	}
 	return fmt.Errorf("upload %s: the object keeps changing", t.ID)
 }
 
-// pushDeletions deletes on the server the objects of transcripts deleted here.
+// pushDeletions uploads a signed tombstone for every transcript deleted here.
 func (s *syncer) pushDeletions(ctx context.Context) error {
 	var ids []string
 	for id := range s.st.Entries {
@@ -478,42 +616,78 @@ func (s *syncer) pushDeletions(ctx context.Context) error {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		e := s.st.Entries[id]
-		_, err := s.r.del(ctx, e.Object, e.Version)
-		var conflict *conflictError
-		switch {
-		case err == nil:
-			s.rep.DeletedRemote++
-			delete(s.st.Entries, id)
-		case errors.Is(err, errObjectGone):
-			delete(s.st.Entries, id)
-		case errors.As(err, &conflict):
-			// Edited on another device since: the edit wins over the deletion; bring it back.
-			t, _, version, gerr := s.download(ctx, e.Object)
-			if errors.Is(gerr, errObjectGone) {
-				delete(s.st.Entries, id)
-				break
-			}
-			if gerr != nil {
-				return gerr
-			}
-			ne, err := s.saveLocal(ctx, t, e.Object, version)
-			if errors.Is(err, errDeferred) {
-				s.rep.Skipped++
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			s.st.Entries[id] = ne
-			s.rep.Pulled++
-			s.rep.Conflicts++
-		default:
-			return fmt.Errorf("delete %s: %w", id, err)
+		if err := s.pushDeletion(ctx, id); errors.Is(err, errDeferred) {
+			s.rep.Skipped++
+			continue
+		} else if err != nil {
+			return err
 		}
 		if err := s.save(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func (s *syncer) pushDeletion(ctx context.Context, id string) error {
+	e := s.st.Entries[id]
+	plain, err := json.Marshal(tombstoneDoc{Format: tombstoneFormat, ID: id})
+	if err != nil {
+		return fmt.Errorf("encode tombstone: %w", err)
+	}
+	base := e.Version
+	for attempt := 0; attempt < 3; attempt++ {
+		env, err := s.dek.Seal(plain, objectAD2(kindTombstone, s.st.AccountID, e.Object, base+1))
+		if err != nil {
+			return fmt.Errorf("encrypt tombstone: %w", err)
+		}
+		_, err = s.r.put(ctx, e.Object, base, env)
+		var conflict *conflictError
+		if errors.As(err, &conflict) {
+			if err := s.checkConflict(e.Object, conflict); err != nil {
+				s.problem(err)
+				return nil
+			}
+			o, gerr := s.fetch(ctx, e.Object, conflict.current)
+			switch {
+			case errors.Is(gerr, errObjectGone):
+				base = conflict.current // the server's own tombstone: sign the deletion
+				continue
+			case errors.Is(gerr, ErrRollback):
+				s.problem(gerr)
+				return nil
+			case errors.Is(gerr, ErrTampered):
+				s.rep.Damaged++
+				s.problem(gerr)
+				base = conflict.current
+				continue
+			case gerr != nil:
+				return gerr
+			case o.kind == kindTombstone:
+				s.accept(e.Object, o.version) // deleted there too
+				delete(s.st.Entries, id)
+				return nil
+			}
+			// Edited on another device since: the edit wins over the deletion; bring it back.
+			if s.holdDowngrade(o, e) {
+				return nil
+			}
+			ne, err := s.saveLocal(ctx, o.t, e.Object, o.version)
+			if err != nil {
+				return err
+			}
+			s.st.Entries[id] = ne
+			s.rep.Pulled++
+			s.rep.Conflicts++
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("delete %s: %w", id, err)
+		}
+		s.accept(e.Object, base+1)
+		delete(s.st.Entries, id)
+		s.rep.DeletedRemote++
+		return nil
+	}
+	return fmt.Errorf("delete %s: the object keeps changing", id)
 }

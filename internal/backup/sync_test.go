@@ -112,8 +112,8 @@ func TestTwoDevicesCreateEditDelete(t *testing.T) {
 		t.Fatal("t2 survived on B")
 	}
 	equalLibraries(t, a.lib, b.lib)
-	if n := objectCount(t, srv); n != 2 {
-		t.Fatalf("server has %d live objects, want 2", n)
+	if n := objectCount(t, srv); n != 4 {
+		t.Fatalf("server has %d live objects, want 4 (two transcripts, a signed tombstone, the manifest)", n)
 	}
 	// Nothing left to do anywhere.
 	for _, d := range []*device{a, b} {
@@ -230,13 +230,14 @@ func TestInterruptedSyncResumesWithoutDuplicatesOrLoss(t *testing.T) {
 					mustSave(t, a.lib, tr)
 				}
 			}
+			a.rt.disarm()
 			if failures < 3 {
 				t.Fatalf("only %d interruptions happened", failures)
 			}
 			if rep := a.sync(t); rep.Pushed != 0 || rep.Conflicts != 0 {
 				t.Fatalf("sync after completion still had work: %+v", rep)
 			}
-			if got := objectCount(t, srv); got != n {
+			if got := objectCount(t, srv) - 1; got != n { // less the manifest
 				t.Fatalf("server holds %d objects for %d transcripts", got, n)
 			}
 			if got := len(contents(t, a.lib)); got != n {
@@ -253,6 +254,7 @@ func TestInterruptedSyncResumesWithoutDuplicatesOrLoss(t *testing.T) {
 					break
 				}
 			}
+			b.rt.disarm()
 			equalLibraries(t, a.lib, b.lib)
 		})
 	}
@@ -332,7 +334,7 @@ func TestLockoutReachesTheClient(t *testing.T) {
 	ctx := context.Background()
 	a.client.SignUp(ctx, testEmail, testPassword)
 	b := newMemDevice(t, srv)
-	for range 2 {
+	for range 3 { // two free failures, the third locks this device out
 		b.client.SignIn(ctx, testEmail, []byte("guess"))
 	}
 	if err := b.client.SignIn(ctx, testEmail, testPassword); !errors.Is(err, ErrLockedOut) {
@@ -441,5 +443,65 @@ func TestLockedPrivateTranscriptsWait(t *testing.T) {
 	equalLibraries(t, a.lib, b.lib)
 	if mustGet(t, b.lib, "p1").Level != transcript.Private {
 		t.Fatal("the restored transcript lost its privacy level")
+	}
+}
+
+// TestKeychainOnlyWhenRemembered: without "remember on this device" the data key and the token
+// stay in memory (a restart must sign in again); with it they are in the keychain.
+func TestKeychainOnlyWhenRemembered(t *testing.T) {
+	for _, remember := range []bool{false, true} {
+		t.Run(map[bool]string{false: "default", true: "remember"}[remember], func(t *testing.T) {
+			srv := backuptest.Start(t)
+			a := newMemDevice(t, srv)
+			a.client.cfg.Remember = remember
+			ctx := context.Background()
+			if err := a.client.SignUp(ctx, testEmail, testPassword); err != nil {
+				t.Fatal(err)
+			}
+			mustSave(t, a.lib, sample("t1", "Note", "x"))
+			a.sync(t)
+			if got, want := a.keychain.Len(), map[bool]int{false: 0, true: 2}[remember]; got != want {
+				t.Fatalf("keychain holds %d secrets, want %d", got, want)
+			}
+			// A restart: a new Client on the same state and keychain.
+			restarted, err := New(a.lib, a.client.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = restarted.Sync(ctx)
+			if remember && err != nil {
+				t.Fatalf("sync after a restart with remember: %v", err)
+			}
+			if !remember && !errors.Is(err, ErrSignedOut) {
+				t.Fatalf("sync after a restart without remember: %v, want ErrSignedOut", err)
+			}
+			if err := restarted.SignIn(ctx, testEmail, testPassword); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := restarted.Sync(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := restarted.SignOut(ctx); err != nil || a.keychain.Len() != 0 {
+				t.Fatalf("sign out: %v, %d secrets left", err, a.keychain.Len())
+			}
+		})
+	}
+}
+
+// TestQuotaReachesTheClient: a full account quota is reported as ErrQuota and loses nothing.
+func TestQuotaReachesTheClient(t *testing.T) {
+	srv := backuptest.StartWith(t, backuptest.Options{Config: func(c *backupserver.Config) { c.MaxAccountObjects = 2 }})
+	a := newMemDevice(t, srv)
+	ctx := context.Background()
+	if err := a.client.SignUp(ctx, testEmail, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	mustSave(t, a.lib, sample("t1", "One", "x"))
+	mustSave(t, a.lib, sample("t2", "Two", "y"))
+	if _, err := a.client.Sync(ctx); !errors.Is(err, ErrQuota) {
+		t.Fatalf("sync over the quota: %v, want ErrQuota", err)
+	}
+	if n := len(contents(t, a.lib)); n != 2 {
+		t.Fatalf("library holds %d transcripts", n)
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hushscribe/hushscribe/internal/backupserver/backuptest"
 	"github.com/hushscribe/hushscribe/internal/export"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 	"github.com/hushscribe/hushscribe/internal/vault"
 )
@@ -23,7 +24,7 @@ import (
 func TestWebCryptoRestore(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node not installed")
+		testgate.Missing(t, "node not installed")
 	}
 	srv := backuptest.Start(t)
 	a := newMemDevice(t, srv)

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,11 +105,45 @@ func tokenHash(token string) []byte {
 	return h[:]
 }
 
-// lockoutKey is the key of an email address's sign-in failure counter. It is kept for unknown
-// addresses too, so a lock-out does not tell whether an account exists.
-func lockoutKey(email string) string {
-	h := sha256.Sum256([]byte("hushscribe-backup-lockout\x00" + email))
+// lockoutKey is the key of the sign-in failure counter of an email address from one source. It is
+// kept for unknown addresses too, so a lock-out does not tell whether an account exists.
+func lockoutKey(email, source string) string {
+	h := sha256.Sum256([]byte("hushscribe-backup-lockout-v2\x00" + email + "\x00" + source))
 	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// lockoutSource is the source a failure is counted for: an IPv4 address, or an IPv6 /64 (one
+// host usually holds a whole /64).
+func lockoutSource(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// Backoff is the sign-in lock-out schedule: Free failures cost nothing; the next one locks for
+// First, and each further one doubles the lock, up to Max.
+type Backoff struct {
+	Free       int
+	First, Max time.Duration
+}
+
+// Lock returns how long the failures-th consecutive failure locks out (0: not at all).
+func (b Backoff) Lock(failures int64) time.Duration {
+	if failures <= int64(b.Free) {
+		return 0
+	}
+	d := b.First
+	for i := int64(b.Free) + 1; i < failures && d < b.Max; i++ {
+		d *= 2
+	}
+	return min(d, b.Max)
 }
 
 // rateLimiter is a token bucket per client address.

@@ -50,7 +50,8 @@ func LoadOrCreateCertificate(dir string, hosts []string) (tls.Certificate, error
 	return tls.X509KeyPair(certPEM, keyPEM)
 }
 
-// SelfSignedPEM creates a self-signed certificate and key for hosts, in PEM.
+// SelfSignedPEM creates a self-signed leaf certificate (CA:FALSE, key usage digitalSignature,
+// extended key usage serverAuth) and its key for hosts, in PEM.
 func SelfSignedPEM(hosts []string, now time.Time) (certPEM, keyPEM []byte, err error) {
 	if len(hosts) == 0 {
 		hosts = []string{"localhost", "127.0.0.1", "::1"}
@@ -64,14 +65,16 @@ func SelfSignedPEM(hosts []string, now time.Time) (certPEM, keyPEM []byte, err e
 		return nil, nil, fmt.Errorf("create certificate: %w", err)
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "Hushscribe backup server"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(2 * 365 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "Hushscribe backup server"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(2 * 365 * 24 * time.Hour),
+		// A leaf: it signs TLS handshakes (ECDSA: digitalSignature) and nothing else, so a client
+		// that trusts it cannot be made to trust certificates it "issues" (CA:FALSE, no keyCertSign).
+		KeyUsage:              x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
-		IsCA:                  true,
+		IsCA:                  false,
 	}
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/hushscribe/hushscribe/internal/backupserver"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 )
 
 // TestMain runs the server child of the crash test when asked to, and stops the throwaway
@@ -123,8 +124,12 @@ func (c *pgCluster) stop() {
 func postgresDSN(t *testing.T) string {
 	t.Helper()
 	mode := os.Getenv("HUSHSCRIBE_TEST_POSTGRES")
+	if mode == "" && testgate.CI() {
+		mode = "1" // under CI, PostgreSQL is required
+	}
 	if mode == "0" {
-		t.Skip("PostgreSQL tests disabled by HUSHSCRIBE_TEST_POSTGRES=0")
+		testgate.Missing(t, "PostgreSQL tests disabled by HUSHSCRIBE_TEST_POSTGRES=0")
+		return ""
 	}
 	base := os.Getenv("HUSHSCRIBE_TEST_POSTGRES_DSN")
 	if base == "" {

@@ -24,13 +24,17 @@ type S3Config struct {
 	Transport http.RoundTripper
 	// CreateBucket creates the bucket if it does not exist.
 	CreateBucket bool
+	// PartSize is the largest blob stored with one PUT; larger blobs go up as a multipart upload in
+	// parts of this size. 0 means 64 MiB; S3 requires at least 5 MiB.
+	PartSize uint64
 }
 
 // S3Blobs stores blobs as objects in an S3-compatible bucket, one object per key, through
 // minio-go. S3 acknowledges a PUT only once the object is stored, which gives Put its durability.
 type S3Blobs struct {
-	client *minio.Client
-	bucket string
+	client   *minio.Client
+	bucket   string
+	partSize uint64
 }
 
 var _ Blobs = (*S3Blobs)(nil)
@@ -64,7 +68,14 @@ func NewS3Blobs(ctx context.Context, cfg S3Config) (*S3Blobs, error) {
 			return nil, fmt.Errorf("create s3 bucket %s: %w", cfg.Bucket, err)
 		}
 	}
-	return &S3Blobs{client: c, bucket: cfg.Bucket}, nil
+	part := cfg.PartSize
+	if part == 0 {
+		part = 64 << 20
+	}
+	if part < 5<<20 {
+		return nil, fmt.Errorf("open s3: part size %d is below S3's minimum of 5 MiB", part)
+	}
+	return &S3Blobs{client: c, bucket: cfg.Bucket, partSize: part}, nil
 }
 
 // countingReader counts bytes and remembers whether the underlying reader reached EOF.
@@ -91,7 +102,7 @@ func (b *S3Blobs) Put(ctx context.Context, key string, r io.Reader, size int64) 
 	cr := &countingReader{r: r}
 	_, err := b.client.PutObject(ctx, b.bucket, key, cr, size, minio.PutObjectOptions{
 		ContentType: "application/octet-stream",
-		PartSize:    64 << 20, // a single PUT up to 64 MiB
+		PartSize:    b.partSize, // a single PUT up to this size, multipart above
 	})
 	if err != nil {
 		return fmt.Errorf("put blob: %w", err)

@@ -1,7 +1,7 @@
 // Package backupserver is Hushscribe's end-to-end encrypted backup server. It stores accounts and
 // opaque encrypted objects for the clients in internal/backup, and can read none of them: a client
 // sends only a key derived from the password (which the server hashes again with argon2id) and
-// objects already encrypted with a key the server never sees. See PRIVACY.md for exactly what the
+// objects already encrypted with a key the server never sees. See docs/PRIVACY.md for exactly what the
 // server learns, and package api for the protocol.
 //
 // The server speaks HTTPS only, with TLS 1.3 as the minimum and an HSTS header (one year, preload)
@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
@@ -54,10 +55,21 @@ type Config struct {
 	SessionMaxAge time.Duration
 	// MaxObjectSize bounds an object's size in bytes (32 MiB).
 	MaxObjectSize int64
-	// MaxLoginFailures consecutive failed sign-ins for an email address (10) lock it for
-	// LockoutDuration (15 minutes).
+	// MaxLoginFailures consecutive failed sign-ins for an email address from one source (a client
+	// IPv4 address or IPv6 /64) are free (10); each further failure locks that pair out for
+	// LockoutDuration (1 minute), doubled with every further failure up to MaxLockout (1 hour). A
+	// sign-in from another source is not affected, so nobody can lock a user out from elsewhere.
 	MaxLoginFailures int
 	LockoutDuration  time.Duration
+	MaxLockout       time.Duration
+	// Registration says who may create accounts: RegistrationOpen (the default), RegistrationInvite
+	// (only with one of InviteCodes) or RegistrationClosed.
+	Registration Registration
+	InviteCodes  []string
+	// MaxAccountBytes and MaxAccountObjects are the per-account quota of live objects (10 GiB,
+	// 100,000); uploads beyond it are refused with 413 and api.CodeQuota.
+	MaxAccountBytes   int64
+	MaxAccountObjects int64
 	// AuthPerMinute and AuthBurst bound the sign-up, sign-in, password and delete-account requests
 	// per client IP address (10 a minute, bursts of 10).
 	AuthPerMinute int
@@ -89,7 +101,22 @@ func (c *Config) setDefaults() {
 		c.MaxLoginFailures = 10
 	}
 	if c.LockoutDuration <= 0 {
-		c.LockoutDuration = 15 * time.Minute
+		c.LockoutDuration = time.Minute
+	}
+	if c.MaxLockout <= 0 {
+		c.MaxLockout = time.Hour
+	}
+	if c.MaxLockout < c.LockoutDuration {
+		c.MaxLockout = c.LockoutDuration
+	}
+	if c.Registration == "" {
+		c.Registration = RegistrationOpen
+	}
+	if c.MaxAccountBytes <= 0 {
+		c.MaxAccountBytes = 10 << 30
+	}
+	if c.MaxAccountObjects <= 0 {
+		c.MaxAccountObjects = 100_000
 	}
 	if c.AuthPerMinute <= 0 {
 		c.AuthPerMinute = 10
@@ -105,8 +132,28 @@ func (c *Config) setDefaults() {
 	}
 }
 
+// Registration is a server's sign-up policy.
+type Registration string
+
+// Registration policies.
+const (
+	RegistrationOpen   Registration = "open"
+	RegistrationInvite Registration = "invite"
+	RegistrationClosed Registration = "closed"
+)
+
+// ParseRegistration checks a policy name (for flags).
+func ParseRegistration(s string) (Registration, error) {
+	switch r := Registration(s); r {
+	case RegistrationOpen, RegistrationInvite, RegistrationClosed:
+		return r, nil
+	}
+	return "", fmt.Errorf("backupserver: registration %q: want open, invite or closed", s)
+}
+
 // Server is the backup service. Its Handler is safe for concurrent use.
 type Server struct {
+	backoff Backoff
 	cfg     Config
 	limiter *rateLimiter
 	hashSem chan struct{}
@@ -120,6 +167,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("backupserver: Config.Meta and Config.Blobs are required")
 	}
 	cfg.setDefaults()
+	if _, err := ParseRegistration(string(cfg.Registration)); err != nil {
+		return nil, err
+	}
+	if cfg.Registration == RegistrationInvite && len(cfg.InviteCodes) == 0 {
+		return nil, errors.New("backupserver: registration by invite needs Config.InviteCodes")
+	}
 	var dummyKey [api.AuthKeySize]byte
 	rand.Read(dummyKey[:])
 	dummy, err := newVerifier(dummyKey[:], cfg.Argon2)
@@ -127,6 +180,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
+		backoff: Backoff{Free: cfg.MaxLoginFailures, First: cfg.LockoutDuration, Max: cfg.MaxLockout},
 		cfg:     cfg,
 		limiter: newRateLimiter(cfg.AuthPerMinute, cfg.AuthBurst),
 		hashSem: make(chan struct{}, cfg.MaxConcurrentHashes),
@@ -421,14 +475,24 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, api.CodeBadRequest, "invalid email, key, key file or device name")
 		return
 	}
+	// Every refusal (registration closed, no valid invite, address taken) answers the same, after
+	// the same work, so that without an invite nothing tells whether an address has an account.
+	refuse := func() {
+		writeError(w, http.StatusForbidden, api.CodeSignUpRefused, "sign-up refused: the address may have an account (sign in), or this server does not accept new accounts")
+	}
+	allowed := s.cfg.Registration == RegistrationOpen || (s.cfg.Registration == RegistrationInvite && s.validInvite(req.Invite))
 	verifier, err := s.hash(r.Context(), req.AuthKey)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
+	if !allowed {
+		refuse()
+		return
+	}
 	a := Account{ID: newID(), Email: email, Verifier: verifier, KeyFile: req.KeyFile, Created: s.cfg.Clock()}
 	if err := s.cfg.Meta.CreateAccount(r.Context(), a); errors.Is(err, ErrExists) {
-		writeError(w, http.StatusConflict, api.CodeExists, "an account with this email exists")
+		refuse()
 		return
 	} else if err != nil {
 		s.internal(w, r, err)
@@ -437,11 +501,22 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) {
 	s.openSession(w, r, http.StatusCreated, a, "", req.DeviceName)
 }
 
+// validInvite compares code with every invite code in constant time.
+func (s *Server) validInvite(code string) bool {
+	ok := 0
+	for _, c := range s.cfg.InviteCodes {
+		if c != "" {
+			ok |= subtle.ConstantTimeCompare([]byte(c), []byte(code))
+		}
+	}
+	return ok == 1
+}
+
 // checkPassword verifies authKey for the email address, with lock-out. It returns the account, or
 // false after answering 401, 429 or 500. Unknown addresses cost the same and answer the same.
 func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email string, authKey []byte) (Account, bool) {
 	ctx := r.Context()
-	key := lockoutKey(email)
+	key := lockoutKey(email, lockoutSource(clientIP(r)))
 	now := s.cfg.Clock()
 	locked, err := s.cfg.Meta.LockedUntil(ctx, key)
 	if err != nil {
@@ -467,7 +542,7 @@ func (s *Server) checkPassword(w http.ResponseWriter, r *http.Request, email str
 		return Account{}, false
 	}
 	if !match || a.ID == "" {
-		if _, err := s.cfg.Meta.LoginFailure(ctx, key, now, s.cfg.MaxLoginFailures, s.cfg.LockoutDuration); err != nil {
+		if _, err := s.cfg.Meta.LoginFailure(ctx, key, now, s.backoff); err != nil {
 			s.internal(w, r, err)
 			return Account{}, false
 		}
@@ -693,8 +768,31 @@ func (s *Server) putObject(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	sess := session(r)
-	// Refuse a stale base before receiving the body.
-	if cur, err := s.cfg.Meta.Object(ctx, sess.AccountID, id); err == nil && cur.Version != base {
+	// Refuse a stale base, or an upload over the account's quota, before receiving the body.
+	cur, err := s.cfg.Meta.Object(ctx, sess.AccountID, id)
+	if err == nil && cur.Version == base {
+		objects, bytes, uerr := s.cfg.Meta.Usage(ctx, sess.AccountID)
+		if uerr != nil {
+			s.internal(w, r, uerr)
+			return
+		}
+		if !cur.Deleted {
+			objects, bytes = objects-1, bytes-cur.Size // replaced by this upload
+		}
+		if !s.withinQuota(w, objects, bytes, size) {
+			return
+		}
+	} else if errors.Is(err, ErrNotFound) && base == 0 {
+		objects, bytes, uerr := s.cfg.Meta.Usage(ctx, sess.AccountID)
+		if uerr != nil {
+			s.internal(w, r, uerr)
+			return
+		}
+		if !s.withinQuota(w, objects, bytes, size) {
+			return
+		}
+	}
+	if err == nil && cur.Version != base {
 		writeConflict(w, cur.Version)
 		return
 	} else if err != nil && !errors.Is(err, ErrNotFound) {
@@ -745,6 +843,17 @@ func (s *Server) putObject(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, apiObject(stored))
+}
+
+// withinQuota answers 413 (api.CodeQuota) and returns false if one more object of size would take
+// the account past its quota.
+func (s *Server) withinQuota(w http.ResponseWriter, objects, bytes, size int64) bool {
+	if objects+1 > s.cfg.MaxAccountObjects || bytes+size > s.cfg.MaxAccountBytes {
+		writeError(w, http.StatusRequestEntityTooLarge, api.CodeQuota,
+			fmt.Sprintf("account quota exceeded (%d objects, %d bytes at most)", s.cfg.MaxAccountObjects, s.cfg.MaxAccountBytes))
+		return false
+	}
+	return true
 }
 
 // isClientReadError reports whether err came from reading the request body (a client that hung up

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hushscribe/hushscribe/internal/backupserver"
 	"github.com/hushscribe/hushscribe/internal/backupserver/api"
+	"github.com/hushscribe/hushscribe/internal/s3test"
 )
 
 func TestNewRequiresStorage(t *testing.T) {
@@ -30,8 +31,8 @@ func TestAccountLifecycle(t *testing.T) {
 	}
 	// Same address, other case: taken.
 	resp := h.do(request{method: "POST", path: "/v1/signup", json: api.SignUpRequest{Email: "alice@example.org", AuthKey: randomKey(), KeyFile: []byte("k")}})
-	mustStatus(t, "duplicate sign-up", resp, http.StatusConflict)
-	if resp.apiError().Code != api.CodeExists {
+	mustStatus(t, "duplicate sign-up", resp, http.StatusForbidden)
+	if resp.apiError().Code != api.CodeSignUpRefused {
 		t.Fatalf("duplicate sign-up code %q", resp.apiError().Code)
 	}
 
@@ -223,7 +224,13 @@ func TestServerOnPostgresAndS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { meta.Close() })
-	h := startHarness(t, meta, newS3(t))
+	// A real S3 server (versitygw, signatures checked), not the in-process fake.
+	srv := s3test.Start(t)
+	blobs, err := realS3(t, srv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := startHarness(t, meta, blobs)
 	u := h.signUp("erin@example.org")
 	h.mustPut(u.session.Token, "a", 0, []byte("encrypted bytes"))
 	h.mustPut(u.session.Token, "a", 1, []byte("encrypted bytes, v2"))
@@ -234,5 +241,9 @@ func TestServerOnPostgresAndS3(t *testing.T) {
 	mustStatus(t, "delete account", h.do(request{method: "DELETE", path: "/v1/account", token: u.session.Token, json: api.DeleteAccountRequest{AuthKey: u.authKey}}), http.StatusNoContent)
 	if _, err := h.blobs.Get(context.Background(), u.session.AccountID+"/a/2-x"); !errors.Is(err, backupserver.ErrNotFound) {
 		t.Fatalf("blob after account deletion: %v", err)
+	}
+	// Nothing of the account is left in the object store's folder either.
+	if n := countFiles(t, filepath.Join(srv.Root, "hushscribe-blobs", u.session.AccountID)); n != 0 {
+		t.Fatalf("%d objects of the deleted account are still stored", n)
 	}
 }

@@ -308,7 +308,7 @@ func (m *SQLMeta) FinishPurge(ctx context.Context, accountID string) error {
 }
 
 // LoginFailure implements Meta.
-func (m *SQLMeta) LoginFailure(ctx context.Context, key string, now time.Time, max int, lock time.Duration) (time.Time, error) {
+func (m *SQLMeta) LoginFailure(ctx context.Context, key string, now time.Time, b Backoff) (time.Time, error) {
 	var failures, locked int64
 	err := m.db.QueryRowContext(ctx, m.q(`INSERT INTO login_failures (lockout_key, failures, locked_until_ns, updated_ns)
 		VALUES (?, 1, 0, ?) ON CONFLICT (lockout_key) DO UPDATE SET failures = login_failures.failures + 1, updated_ns = excluded.updated_ns
@@ -316,9 +316,9 @@ func (m *SQLMeta) LoginFailure(ctx context.Context, key string, now time.Time, m
 	if err != nil {
 		return time.Time{}, fmt.Errorf("record login failure: %w", err)
 	}
-	if failures >= int64(max) {
+	if lock := b.Lock(failures); lock > 0 {
 		locked = now.Add(lock).UnixNano()
-		if _, err := m.db.ExecContext(ctx, m.q("UPDATE login_failures SET failures = 0, locked_until_ns = ? WHERE lockout_key = ?"), locked, key); err != nil {
+		if _, err := m.db.ExecContext(ctx, m.q("UPDATE login_failures SET locked_until_ns = ? WHERE lockout_key = ?"), locked, key); err != nil {
 			return time.Time{}, fmt.Errorf("record login failure: %w", err)
 		}
 	}

@@ -77,9 +77,9 @@ type Meta interface {
 	PendingPurges(ctx context.Context) ([]string, error)
 	FinishPurge(ctx context.Context, accountID string) error
 
-	// LoginFailure counts a failed sign-in for key; when the count reaches max it locks key until
-	// now+lock and resets the count. It returns the time key is locked until (zero if not locked).
-	LoginFailure(ctx context.Context, key string, now time.Time, max int, lock time.Duration) (time.Time, error)
+	// LoginFailure counts a failed sign-in for key and, when b.Lock of the new count is positive,
+	// locks key until now plus that. It returns the time key is locked until (zero if never).
+	LoginFailure(ctx context.Context, key string, now time.Time, b Backoff) (time.Time, error)
 	// LockedUntil returns the time key is locked until, zero if it is not recorded.
 	LockedUntil(ctx context.Context, key string) (time.Time, error)
 	// ClearLoginFailures forgets key's failures (after a successful sign-in).

@@ -13,6 +13,12 @@
 //
 //	go run -tags sqlite_fts5 ./internal/benchcmp -bin bin/hushscribe-headless -model /path/model.bin \
 //	    -whisper-cli "$WHISPER_CLI" ../shared/corpus/*.flac
+//
+// -device DEV runs both on a compute device: hushscribe with -device DEV, whisper-cli with -ng for
+// "cpu" or -dev N (-cli-gpu N, default 0) for a GPU, e.g. the engine against whisper-cli on Vulkan.
+// -baseline BIN compares -bin against another hushscribe binary instead of whisper-cli, e.g. the
+// dynamic build (CPU variant chosen at run time) against the old fixed x86-64-v3 build
+// (build/gpu-bench.sh builds both).
 package main
 
 import (
@@ -30,9 +36,12 @@ import (
 )
 
 type config struct {
-	bin, cli, model string
-	threads, rounds int
-	files           []string
+	bin, cli, model  string
+	baseline, device string
+	shape            string
+	cliGPU           int
+	threads, rounds  int
+	files            []string
 }
 
 type sample struct {
@@ -47,6 +56,10 @@ func main() {
 	flag.StringVar(&c.model, "model", "", "ggml model file both programs load (default: a generated tiny-shaped model with random weights)")
 	flag.IntVar(&c.threads, "threads", 2, "threads for both")
 	flag.IntVar(&c.rounds, "rounds", 3, "alternating rounds per file")
+	flag.StringVar(&c.device, "device", "", "compute device for both (auto, cpu, Vulkan0, ...); default: each program's own default")
+	flag.IntVar(&c.cliGPU, "cli-gpu", 0, "whisper-cli's GPU index (-dev) when -device is a GPU")
+	flag.StringVar(&c.baseline, "baseline", "", "another hushscribe binary to compare -bin against, instead of whisper-cli")
+	flag.StringVar(&c.shape, "shape", "tiny", "shape of the generated model when -model is not given: micro, tiny, base or small")
 	flag.Parse()
 	c.files = flag.Args()
 	if err := run(c); err != nil {
@@ -56,8 +69,12 @@ func main() {
 }
 
 func run(c config) error {
-	if c.cli == "" || len(c.files) == 0 {
-		return fmt.Errorf("need -whisper-cli (or $WHISPER_CLI) and at least one file")
+	if c.cli == "" && c.baseline == "" || len(c.files) == 0 {
+		return fmt.Errorf("need -whisper-cli (or $WHISPER_CLI) or -baseline, and at least one file")
+	}
+	bName := "cli"
+	if c.baseline != "" {
+		bName = "base"
 	}
 	tmp, err := os.MkdirTemp("", "benchcmp")
 	if err != nil {
@@ -65,14 +82,19 @@ func run(c config) error {
 	}
 	defer os.RemoveAll(tmp)
 	if c.model == "" {
-		c.model = filepath.Join(tmp, "tiny-random.bin")
-		if err := testmodel.WriteFile(c.model, testmodel.Tiny, testmodel.DefaultSeed); err != nil {
+		shapes := map[string]testmodel.Shape{"micro": testmodel.Micro, "tiny": testmodel.Tiny, "base": testmodel.Base, "small": testmodel.Small}
+		sh, ok := shapes[c.shape]
+		if !ok {
+			return fmt.Errorf("-shape %q: want micro, tiny, base or small", c.shape)
+		}
+		c.model = filepath.Join(tmp, sh.Name+"-random.bin")
+		if err := testmodel.WriteFile(c.model, sh, testmodel.DefaultSeed); err != nil {
 			return fmt.Errorf("generate model: %w", err)
 		}
-		fmt.Println("model: generated tiny-shaped model with random weights (timings are real, text is noise)")
+		fmt.Printf("model: generated %s-shaped model with random weights (timings are real, text is noise)\n", sh.Name)
 	}
 
-	fmt.Printf("%-26s %8s %10s %10s %7s %9s %9s %7s\n", "file", "audio", "ours", "cli", "time×", "ours MB", "cli MB", "mem×")
+	fmt.Printf("%-26s %8s %10s %10s %7s %9s %9s %7s %8s\n", "file", "audio", "ours", bName, "time×", "ours MB", bName+" MB", "mem×", "ours RTF")
 	var sumOurs, sumCLI time.Duration
 	var maxOurs, maxCLI int64
 	for _, f := range c.files {
@@ -87,12 +109,28 @@ func run(c config) error {
 		dur := a.Duration()
 		var ours, cli []sample
 		for r := 0; r < c.rounds; r++ {
-			s, err := measure(c.bin, "transcribe", "-model", c.model, "-threads", fmt.Sprint(c.threads), "-beam-size", "1", "-no-fallback", "-language", "en", "-f", "json", "-progress", "never", wav)
+			ourArgs := []string{"transcribe", "-model", c.model, "-threads", fmt.Sprint(c.threads), "-beam-size", "1", "-no-fallback", "-language", "en", "-f", "json", "-progress", "never"}
+			if c.device != "" {
+				ourArgs = append(ourArgs, "-device", c.device)
+			}
+			s, err := measure(c.bin, append(ourArgs, wav)...)
 			if err != nil {
 				return err
 			}
 			ours = append(ours, s)
-			s, err = measure(c.cli, "-m", c.model, "-t", fmt.Sprint(c.threads), "-bs", "1", "-bo", "1", "-nf", "-sns", "-l", "en", "-np", "-f", wav)
+			if c.baseline != "" {
+				s, err = measure(c.baseline, append(ourArgs, wav)...)
+			} else {
+				cliArgs := []string{"-m", c.model, "-t", fmt.Sprint(c.threads), "-bs", "1", "-bo", "1", "-nf", "-sns", "-l", "en", "-np"}
+				switch c.device {
+				case "":
+				case "cpu":
+					cliArgs = append(cliArgs, "-ng")
+				default:
+					cliArgs = append(cliArgs, "-dev", fmt.Sprint(c.cliGPU))
+				}
+				s, err = measure(c.cli, append(cliArgs, "-f", wav)...)
+			}
 			if err != nil {
 				return err
 			}
@@ -102,9 +140,9 @@ func run(c config) error {
 		sumOurs += o.wall
 		sumCLI += w.wall
 		maxOurs, maxCLI = max(maxOurs, o.maxRSS), max(maxCLI, w.maxRSS)
-		fmt.Printf("%-26s %7.1fs %9.2fs %9.2fs %7.3f %9.1f %9.1f %7.3f\n", filepath.Base(f), dur.Seconds(),
+		fmt.Printf("%-26s %7.1fs %9.2fs %9.2fs %7.3f %9.1f %9.1f %7.3f %8.3f\n", filepath.Base(f), dur.Seconds(),
 			o.wall.Seconds(), w.wall.Seconds(), o.wall.Seconds()/w.wall.Seconds(),
-			mb(o.maxRSS), mb(w.maxRSS), float64(o.maxRSS)/float64(w.maxRSS))
+			mb(o.maxRSS), mb(w.maxRSS), float64(o.maxRSS)/float64(w.maxRSS), o.wall.Seconds()/dur.Seconds())
 	}
 	fmt.Printf("%-26s %8s %9.2fs %9.2fs %7.3f %9.1f %9.1f %7.3f\n", "TOTAL (time) / MAX (mem)", "",
 		sumOurs.Seconds(), sumCLI.Seconds(), sumOurs.Seconds()/sumCLI.Seconds(), mb(maxOurs), mb(maxCLI), float64(maxOurs)/float64(maxCLI))

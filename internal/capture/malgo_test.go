@@ -17,6 +17,7 @@ import (
 
 	"github.com/hushscribe/hushscribe/internal/capture"
 	"github.com/hushscribe/hushscribe/internal/capture/pulsetest"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/testtrace"
 )
 
@@ -118,9 +119,7 @@ func TestMalgoRecordsSpeech(t *testing.T) {
 	if testing.Short() {
 		t.Skip("plays a few seconds of audio in real time")
 	}
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng not installed")
-	}
+	testgate.Tool(t, "espeak-ng")
 	srv := pulsetest.Start(t)
 	wav, err := srv.Command(context.Background(), "espeak-ng", "--stdout", sentence).Output()
 	if err != nil {

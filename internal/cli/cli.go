@@ -5,6 +5,7 @@
 //	hushscribe transcribe [flags] FILE...
 //	hushscribe models list|download|import|delete|default
 //	hushscribe serve [flags]        the self-hosted HTTP API
+//	hushscribe devices [--json]     the compute devices
 //	hushscribe version
 //
 // Exit codes distinguish what went wrong, so scripts can react: see the Exit* constants.
@@ -34,6 +35,10 @@ const (
 // Version is the product version, reported by `hushscribe version`.
 const Version = "0.1.0"
 
+// Commit is the source commit, set at link time by build/package.sh (-X); without it the Go build
+// information supplies it when the binary was built in a git checkout.
+var Commit string
+
 // Env is the process environment the commands run in; main passes the real one, tests a fake.
 type Env struct {
 	Stdin   io.Reader
@@ -41,6 +46,11 @@ type Env struct {
 	Stderr  io.Writer
 	Getenv  func(string) string
 	Desktop func(args []string) error // starts the desktop app; nil in headless tests
+	Devices DeviceLister              // compute devices; nil = devices.System{} (ggml's)
+
+	// observeAudio, when set (by tests only), is shown every file's decoded samples right after
+	// decoding, so a test can check that they are zeroed once the file is transcribed.
+	observeAudio func(channels [][]float32)
 }
 
 // exitError carries an exit code through the error chain.
@@ -92,7 +102,7 @@ func codeOf(ctx context.Context, err error) int {
 }
 
 func dispatch(ctx context.Context, args []string, env Env) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) && !isVersion(args[0]) {
 		if env.Desktop == nil {
 			return usageErr("no desktop shell in this build; see `hushscribe help`")
 		}
@@ -106,9 +116,10 @@ func dispatch(ctx context.Context, args []string, env Env) error {
 		return runModels(ctx, rest, env)
 	case "serve":
 		return runServe(ctx, rest, env)
-	case "version":
-		fmt.Fprintf(env.Stdout, "hushscribe %s\n", Version)
-		return nil
+	case "devices":
+		return runDevices(ctx, rest, env)
+	case "version", "--version", "-version", "-V":
+		return runVersion(ctx, rest, env)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return nil
@@ -130,6 +141,8 @@ func isFile(p string) bool {
 
 func isHelp(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
 
+func isVersion(s string) bool { return s == "--version" || s == "-version" || s == "-V" }
+
 const usage = `Hushscribe — private speech-to-text on your own machine.
 
 Usage:
@@ -141,7 +154,8 @@ Usage:
   hushscribe models delete NAME           remove an installed model
   hushscribe models default [NAME]        show or set the default model
   hushscribe serve [flags]                run the self-hosted HTTP API (see serve -h)
-  hushscribe version
+  hushscribe devices [--json]             compute devices (CPU, GPUs) and which one auto picks
+  hushscribe version [--json]             version, commit, whisper.cpp version, compute backends
 
 Data lives in $HUSHSCRIBE_HOME (default ~/.local/share/hushscribe). Nothing is sent over the network
 except by 'models download' and the opt-in cloud backup.

@@ -39,6 +39,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	models := modelFlags{}
 	var keysFile, modelsDir string
 	var gpu bool
+	var device string
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
@@ -57,10 +58,15 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.IntVar(&cfg.Workers, "workers", 1, "transcriptions running at once")
 	fs.IntVar(&cfg.QueueSize, "queue", 8, "jobs waiting for a worker before 429")
 	fs.Int64Var(&cfg.MaxUploadBytes, "max-upload", 25<<20, "largest accepted upload in bytes (413 above)")
+	fs.IntVar(&cfg.MaxUploadsPerKey, "max-uploads-per-key", 0, "uploads one API key may send at once (default: half of workers+queue; 429 above)")
+	fs.Int64Var(&cfg.MinUploadRate, "upload-min-rate", 4<<10, "bytes per second an upload must average after -upload-grace (408 below)")
+	fs.DurationVar(&cfg.UploadGrace, "upload-grace", 10*time.Second, "time an upload may take before -upload-min-rate applies")
+	fs.DurationVar(&cfg.MaxAudioDuration, "max-audio", server.DefaultMaxAudioDuration, "most audio one upload may decode to, checked while decoding (413 above)")
 	fs.DurationVar(&cfg.JobRetention, "retention", 15*time.Minute, "how long finished jobs and kept results live")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long running jobs may finish at shutdown")
 	fs.StringVar(&cfg.InstanceID, "instance-id", "", "embedded in job IDs so a load balancer can route polls")
-	fs.BoolVar(&gpu, "gpu", true, "use the GPU backend this build has (CUDA, Metal, Vulkan)")
+	fs.BoolVar(&gpu, "gpu", true, "use a GPU when there is one (-gpu=false: the CPU, same as -device cpu)")
+	fs.StringVar(&device, "device", "auto", "compute device: auto (the best GPU, else the CPU), cpu, or a name from `hushscribe devices`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -69,6 +75,12 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	if fs.NArg() > 0 {
 		return usageErr("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if err := checkDevice("serve", device); err != nil {
+		return err
+	}
+	if !gpu {
+		device = engine.DeviceCPUName
 	}
 	if keysFile != "" {
 		h, err := server.LoadKeyHashes(keysFile)
@@ -100,14 +112,14 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	threads := max(1, runtime.NumCPU()/max(1, cfg.Workers))
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	srv, err := server.New(cfg, server.Deps{
-		Open:   server.EngineOpener(engine.Config{Threads: threads, UseGPU: gpu}),
-		Decode: server.AudioDecoder(audio.Options{}),
+		Open:   server.EngineOpener(engine.Config{Threads: threads, Device: device}),
+		Decode: server.AudioDecoder(audio.Options{MaxDuration: cfg.MaxAudioDuration}),
 		Logger: logger,
 	})
 	if err != nil {
 		return usageErr("serve: %v", err)
 	}
-	logger.Info("serving", "addr", cfg.Addr, "models", len(models), "workers", cfg.Workers, "tls", cfg.TLSCertFile != "")
+	logger.Info("serving", "addr", cfg.Addr, "models", len(models), "workers", cfg.Workers, "tls", cfg.TLSCertFile != "", "device", device)
 	if err := srv.ListenAndServe(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("serve: %w", err)
 	}

@@ -13,18 +13,22 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hushscribe/hushscribe/internal/audio"
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/export"
 	"github.com/hushscribe/hushscribe/internal/longform"
+	"github.com/hushscribe/hushscribe/internal/sealedfile"
 	"github.com/hushscribe/hushscribe/internal/transcript"
+	"github.com/hushscribe/hushscribe/internal/vault"
 )
 
 type transcribeFlags struct {
-	model, language, prompt, format, outDir, progress, modelsDir string
-	translate, wordTS, splitChannels, noFallback, timestamps     bool
-	threads, beam, maxLen                                        int
+	model, language, prompt, format, outDir, progress, modelsDir, device string
+	passwordFile                                                         string
+	translate, wordTS, splitChannels, noFallback, timestamps             bool
+	threads, beam, maxLen                                                int
 }
 
 func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []string, error) {
@@ -49,8 +53,10 @@ func parseTranscribe(args []string, stderr io.Writer) (*transcribeFlags, []strin
 	fs.StringVar(&f.format, "f", "txt", "shorthand for -format")
 	fs.BoolVar(&f.timestamps, "timestamps", false, "txt/md: prefix lines with timestamps")
 	fs.StringVar(&f.outDir, "o", "", "write DIR/<name>.<ext> for each FILE instead of stdout")
+	fs.StringVar(&f.passwordFile, "password-file", "", "encrypt each result under the password in this file (first line): a password envelope named <name>.<ext>"+sealedfile.Ext+", see docs/FORMAT.md")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always, never")
 	fs.StringVar(&f.modelsDir, "models-dir", "", "folder of installed models (default: <data>/models)")
+	fs.StringVar(&f.device, "device", "auto", "compute device: auto (the best GPU, else the CPU), cpu, or a name from `hushscribe devices`")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, nil, nil
@@ -88,6 +94,18 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		return usageErr("transcribe: refusing to write DOCX to a terminal; use -o DIR or redirect stdout")
 	}
 
+	if err := checkDevice("transcribe", f.device); err != nil {
+		return err
+	}
+
+	var password []byte
+	if f.passwordFile != "" {
+		if password, err = readPassword(f.passwordFile); err != nil {
+			return err
+		}
+		defer clear(password)
+	}
+
 	modelPath, modelName, err := resolveModel(env, f.model, f.modelsDir)
 	if err != nil {
 		return err
@@ -96,11 +114,14 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 	if threads == 0 {
 		threads = min(runtime.NumCPU(), 8)
 	}
-	eng, err := engine.Open(modelPath, engine.Config{Threads: threads, UseGPU: true})
+	eng, err := engine.Open(modelPath, engine.Config{Threads: threads, Device: f.device})
 	if err != nil {
 		return withCode(ExitNoModel, fmt.Errorf("load model %s: %w", modelPath, err))
 	}
 	defer eng.Close()
+	if fb := eng.Info().Fallback; fb != "" {
+		fmt.Fprintf(env.Stderr, "hushscribe: warning: %s\n", fb) // never a silent CPU run
+	}
 
 	showProgress := f.progress == "always" || f.progress == "auto" && isTerminal(env.Stderr)
 	opt := engine.Options{
@@ -125,12 +146,12 @@ func runTranscribe(ctx context.Context, args []string, env Env) error {
 		if showProgress {
 			bar = newProgressBar(env.Stderr, filepath.Base(file))
 		}
-		t, err := transcribeFile(ctx, eng, file, opt, f.splitChannels, modelName, bar)
+		t, err := transcribeFile(ctx, eng, file, opt, f.splitChannels, modelName, bar, env.observeAudio)
 		if bar != nil {
 			bar.done(err)
 		}
 		if err == nil {
-			err = writeResult(env.Stdout, f.outDir, file, t, format, xopt)
+			err = writeResult(env.Stdout, f.outDir, file, t, format, xopt, password)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -173,7 +194,7 @@ func classify(err error) int {
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.Is(err, audio.ErrEmpty), errors.Is(err, audio.ErrCorrupt), errors.Is(err, audio.ErrUnsupported),
+	case errors.Is(err, audio.ErrEmpty), errors.Is(err, audio.ErrCorrupt), errors.Is(err, audio.ErrUnsupported), errors.Is(err, audio.ErrTooLong),
 		errors.Is(err, audio.ErrMissingTool), errors.Is(err, os.ErrNotExist), errors.Is(err, os.ErrPermission):
 		return ExitBadInput
 	case errors.Is(err, engine.ErrModel):
@@ -185,7 +206,8 @@ func classify(err error) int {
 
 // transcribeFile decodes one file into memory, transcribes it and drops the samples. The audio exists
 // only in this function's memory: it is zeroed before returning so no copy outlives the job.
-func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt engine.Options, split bool, modelName string, bar *progressBar) (*transcript.Transcript, error) {
+// observe, when not nil, is shown the decoded channels (tests check they are zeroed afterwards).
+func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt engine.Options, split bool, modelName string, bar *progressBar, observe func([][]float32)) (*transcript.Transcript, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, withCode(ExitBadInput, err)
@@ -194,18 +216,16 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt en
 		return nil, withCode(ExitBadInput, fmt.Errorf("%s is a folder, not a file", path))
 	}
 	if !split {
-		return transcribeLong(ctx, eng, path, st.Size(), opt, modelName, bar)
+		return transcribeLong(ctx, eng, path, st.Size(), opt, modelName, bar, observe)
 	}
 	a, err := audio.DecodeFile(ctx, path, audio.Options{KeepChannels: split})
 	if err != nil {
 		return nil, withCode(ExitBadInput, fmt.Errorf("decode: %w", err))
 	}
-	defer func() {
-		for _, ch := range a.Channels {
-			clear(ch)
-		}
-		a.Channels = nil
-	}()
+	if observe != nil {
+		observe(a.Channels)
+	}
+	defer a.Clear()
 
 	base := filepath.Base(path)
 	t := &transcript.Transcript{
@@ -252,11 +272,14 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, path string, opt en
 
 // transcribeLong streams the file through longform: in windows of at most a few minutes for long
 // files (bounded memory, repetition-loop guard), in one engine call like before for short ones.
-func transcribeLong(ctx context.Context, eng *engine.Engine, path string, size int64, opt engine.Options, modelName string, bar *progressBar) (*transcript.Transcript, error) {
-	res, err := longform.Run(ctx, longform.FileSource(ctx, path, audio.Options{}), longform.EngineTranscriber(eng, opt),
-		longform.Config{Prompt: opt.Prompt, Progress: bar.sub(0, 1)})
+func transcribeLong(ctx context.Context, eng *engine.Engine, path string, size int64, opt engine.Options, modelName string, bar *progressBar, observe func([][]float32)) (*transcript.Transcript, error) {
+	cfg := longform.Config{Prompt: opt.Prompt, Progress: bar.sub(0, 1)}
+	if observe != nil {
+		cfg.Observe = func(buf []float32) { observe([][]float32{buf}) }
+	}
+	res, err := longform.Run(ctx, longform.FileSource(ctx, path, audio.Options{}), longform.EngineTranscriber(eng, opt), cfg)
 	if err != nil {
-		if errors.Is(err, audio.ErrEmpty) || errors.Is(err, audio.ErrCorrupt) || errors.Is(err, audio.ErrUnsupported) || errors.Is(err, audio.ErrMissingTool) {
+		if errors.Is(err, audio.ErrEmpty) || errors.Is(err, audio.ErrCorrupt) || errors.Is(err, audio.ErrUnsupported) || errors.Is(err, audio.ErrMissingTool) || errors.Is(err, audio.ErrTooLong) {
 			return nil, withCode(ExitBadInput, err)
 		}
 		return nil, fmt.Errorf("transcribe: %w", err)
@@ -275,21 +298,46 @@ func transcribeLong(ctx context.Context, eng *engine.Engine, path string, size i
 	}, nil
 }
 
-func writeResult(stdout io.Writer, outDir, file string, t *transcript.Transcript, format export.Format, opt export.Options) error {
-	if outDir == "" {
-		var buf bytes.Buffer
-		if err := export.Write(&buf, t, format, opt); err != nil {
-			return fmt.Errorf("export %s: %w", format, err)
+func writeResult(stdout io.Writer, outDir, file string, t *transcript.Transcript, format export.Format, opt export.Options, password []byte) error {
+	var buf bytes.Buffer
+	if err := export.Write(&buf, t, format, opt); err != nil {
+		return fmt.Errorf("export %s: %w", format, err)
+	}
+	data, ext := buf.Bytes(), format.Extension()
+	defer clear(data)
+	if password != nil {
+		sealed, err := sealedfile.Seal(password, data, vault.Params{})
+		if err != nil {
+			return fmt.Errorf("encrypt %s: %w", format, err)
 		}
-		_, err := stdout.Write(buf.Bytes())
+		data, ext = sealed, ext+sealedfile.Ext
+	}
+	if outDir == "" {
+		_, err := stdout.Write(data)
 		return err
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
 	}
 	base := filepath.Base(file)
-	dst := filepath.Join(outDir, strings.TrimSuffix(base, filepath.Ext(base))+format.Extension())
-	return writeFileAtomic(dst, func(w io.Writer) error { return export.Write(w, t, format, opt) })
+	dst := filepath.Join(outDir, strings.TrimSuffix(base, filepath.Ext(base))+ext)
+	return writeFileAtomic(dst, func(w io.Writer) error { _, err := w.Write(data); return err })
+}
+
+// readPassword reads an export password from the first line of path; it must have at least
+// sealedfile.MinPasswordLength characters.
+func readPassword(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErr("transcribe: -password-file: %v", err)
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	pw := bytes.Clone(bytes.TrimRight(line, "\r"))
+	clear(b)
+	if utf8.RuneCount(pw) < sealedfile.MinPasswordLength {
+		return nil, usageErr("transcribe: -password-file: the password needs at least %d characters", sealedfile.MinPasswordLength)
+	}
+	return pw, nil
 }
 
 // writeFileAtomic writes to a temporary file in the destination folder, syncs it and renames it into

@@ -26,10 +26,26 @@
 //     one callback per context); the shim gives each call its own callback data (hs_job).
 //   - Parameters without setters: suppress_blank, suppress_nst, no_speech_thold, greedy.best_of,
 //     detect_language, and initial_prompt (their SetInitialPrompt never frees its C copy).
-//   - whisper_model_type_readable (ModelInfo.Type), whisper_log_set (logging) and the ggml device
-//     list (ModelInfo.Backend).
+//   - whisper_model_type_readable (ModelInfo.Type), whisper_log_set (logging), loading ggml's backend
+//     modules and the ggml device list (Devices, ModelInfo.Device), ggml_set_abort_callback.
 //   - Their Whisper_lang_id leaks a C string per call, so language codes are looked up in a table
 //     built from Whisper_lang_str instead. Only codes are accepted ("de", not "german").
+//
+// # Backends and devices
+//
+// whisper.cpp built with ggml's dynamic backends (GGML_BACKEND_DL, build/whisper.sh's default) has no
+// compute backend until the program loads the modules (ggml-backend.h: ggml_backend_load_all_from_path);
+// whisper_init on an empty registry ends the process in GGML_ASSERT(device). Open and Devices load the
+// modules once per process from the folder the ggml library was loaded from (dladdr), else the
+// program's folder or ../lib (Config.BackendDirs overrides), and Open refuses with ErrNoBackend when no
+// CPU device exists. Open then picks the device (Config.Device: auto, cpu or a device name): before
+// loading it checks that the device's backend starts (whisper.cpp would otherwise run on the CPU
+// without a word) and that the estimated memory (EstimateMemory) fits; if either fails, or whisper.cpp
+// cannot load the model there, the model is loaded on the CPU and ModelInfo.Fallback says why.
+// What cannot be recovered: a GGML_ASSERT or GGML_ABORT inside a running computation (for example a
+// driver that loses the device mid-job) calls abort(); the engine installs ggml's abort callback so
+// the reason reaches stderr (and so the log) first. Flash attention stays on (whisper.cpp's default)
+// on every backend; where a backend lacks the kernel, ggml's scheduler runs that operation on the CPU.
 //
 // Model files are checked structurally in Go before whisper.cpp sees them (magic, hyper-parameters,
 // vocabulary and tensor table stay within the file and sane limits), so a corrupt or truncated file
@@ -97,7 +113,15 @@ var (
 // Config configures how a model is loaded.
 type Config struct {
 	Threads int  // default threads per transcription; 0 = runtime.NumCPU()
-	UseGPU  bool // use a GPU backend when whisper.cpp was built with one
+	UseGPU  bool // with Device "": true means DeviceAuto, false the CPU
+	// Device is the compute device: DeviceAuto (the best GPU that works, else the CPU), "cpu", a
+	// device name from Devices ("Vulkan0", "CUDA0") or a backend name ("vulkan": its first GPU).
+	// "" follows UseGPU. When the device cannot be used the model is loaded on the CPU and
+	// ModelInfo.Fallback says why.
+	Device string
+	// BackendDirs are the folders searched for ggml's backend modules (default DefaultBackendDirs).
+	// ggml's registry is process-wide: only the first Open or Devices call of a process loads them.
+	BackendDirs []string
 	// NoFlashAttention turns off flash attention, which whisper.cpp (and whisper-cli) use by default
 	// since 1.8: with it off a transcription needs about twice the memory and is slower.
 	NoFlashAttention bool
@@ -110,7 +134,11 @@ type ModelInfo struct {
 	Multilingual bool
 	Type         string // "tiny", "base", "small", "medium", "large" or "unknown"
 	Backend      string // "cpu", or the GPU backend in lower case ("cuda", "metal", "vulkan", ...)
-	System       string // whisper.cpp's system info line (backends and CPU features), for diagnostics
+	Device       Device // the device the model was loaded on
+	// Fallback is empty when the model runs where Config.Device asked; otherwise it says in words
+	// why it runs on the CPU instead (missing module, broken driver, out of memory, init error).
+	Fallback string
+	System   string // whisper.cpp's system info line (backends and CPU features), for diagnostics
 }
 
 // Options configures one transcription.
@@ -130,6 +158,10 @@ type Options struct {
 	// Progress receives 0..100, monotonically; 100 exactly once when the transcription succeeds.
 	// It is called on the transcribing goroutine and must not block for long.
 	Progress func(percent int)
+	// Segment, when set, receives each non-empty segment (times and text, no words) as soon as
+	// whisper.cpp has decoded it, in order, before Transcribe returns: streaming clients show text
+	// while a long file runs. It is called on the transcribing goroutine and must not block for long.
+	Segment func(transcript.Segment)
 }
 
 // Engine is a loaded model. Its methods are safe for concurrent use.
@@ -145,11 +177,36 @@ func Open(modelPath string, cfg Config) (*Engine, error) {
 	if err := checkModelFile(modelPath); err != nil {
 		return nil, err
 	}
-	m, err := loadModel(modelPath, cfg)
+	devs, backends, err := Devices(cfg.BackendDirs)
+	if err != nil {
+		return nil, err // no CPU backend: whisper_init would abort the process
+	}
+	need, err := EstimateMemory(modelPath)
+	if err != nil {
+		return nil, err
+	}
+	want := cfg.Device
+	if want == "" {
+		want = DeviceCPUName
+		if cfg.UseGPU {
+			want = DeviceAuto
+		}
+	}
+	dev, fallback := chooseDevice(deviceEnv{devs: devs, backends: backends, registered: hasBackend, canInit: tryInit}, want, need)
+	m, err := loadModel(modelPath, cfg, dev)
+	if err != nil && dev.IsGPU() {
+		// whisper.cpp failed on the GPU (allocation or backend error): the CPU may still manage.
+		cpu, _ := chooseDevice(deviceEnv{devs: devs}, DeviceCPUName, 0)
+		fallback = fmt.Sprintf("%s (%s) could not load the model (out of memory or a driver error); transcribing on the CPU instead", dev.Name, dev.Description)
+		dev = cpu
+		m, err = loadModel(modelPath, cfg, dev)
+	}
 	if err != nil {
 		return nil, err
 	}
 	info := m.info()
+	info.Device = dev
+	info.Fallback = fallback
 	info.Path = modelPath
 	info.Name = filepath.Base(modelPath)
 	return &Engine{ctx: m, info: info, cfg: cfg}, nil
@@ -175,24 +232,52 @@ func (e *Engine) Transcribe(ctx context.Context, samples []float32, opt Options)
 	if err != nil {
 		return nil, err
 	}
+	return toTranscript(res, time.Duration(len(samples))*time.Second/SampleRate, e.info.Name, opt.WordTimestamps), nil
+}
+
+// toTranscript turns whisper.cpp's raw output into a transcript, dropping segments whose text is
+// empty after trimming.
+func toTranscript(res *result, duration time.Duration, model string, wordTimes bool) *transcript.Transcript {
 	t := &transcript.Transcript{
-		Duration: time.Duration(len(samples)) * time.Second / SampleRate,
+		Duration: duration,
 		Language: res.language,
-		Model:    e.info.Name,
+		Model:    model,
 		Segments: []transcript.Segment{},
 	}
 	for _, s := range res.segments {
-		text := strings.ToValidUTF8(s.text, "\uFFFD")
-		if strings.TrimSpace(text) == "" {
+		text := segmentText(s)
+		if text == "" {
 			continue
 		}
 		seg := transcript.Segment{Start: centis(s.t0), End: centis(s.t1), Text: text}
-		if opt.WordTimestamps {
+		if wordTimes {
 			seg.Words = words(s)
 		}
 		t.Segments = append(t.Segments, seg)
 	}
-	return t, nil
+	return t
+}
+
+// segmentText is a raw segment's text as the transcript keeps it; "" means the segment is dropped.
+func segmentText(s rawSegment) string {
+	text := strings.ToValidUTF8(s.text, "\uFFFD")
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	return text
+}
+
+// segmentFunc adapts Options.Segment to the raw segments whisper.cpp reports, with the same
+// filtering Transcribe applies.
+func segmentFunc(fn func(transcript.Segment)) func(rawSegment) {
+	if fn == nil {
+		return nil
+	}
+	return func(s rawSegment) {
+		if text := segmentText(s); text != "" {
+			fn(transcript.Segment{Start: centis(s.t0), End: centis(s.t1), Text: text})
+		}
+	}
 }
 
 func centis(t int64) time.Duration { return time.Duration(t) * 10 * time.Millisecond }
@@ -260,6 +345,7 @@ func (e *Engine) run(ctx context.Context, samples []float32, opt Options) (*resu
 		tokenTimes:     opt.WordTimestamps || opt.MaxSegmentLength > 0,
 		maxLen:         max(opt.MaxSegmentLength, 0),
 		noSpeechThresh: opt.NoSpeechThreshold,
+		segment:        segmentFunc(opt.Segment),
 	}, progress.report)
 	if err != nil {
 		return nil, err

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hushscribe/hushscribe/internal/testmodel"
+	"github.com/hushscribe/hushscribe/internal/transcript"
 )
 
 func TestOpenBadModel(t *testing.T) {
@@ -182,6 +184,41 @@ func TestProgress(t *testing.T) {
 	}
 }
 
+// TestSegmentCallback: the segments streamed while decoding are, in order, exactly the segments
+// of the finished transcript (without words), and each arrives before Transcribe returns.
+func TestSegmentCallback(t *testing.T) {
+	e := testEngine(t, testmodel.Micro)
+	_, samples := decodeWAV(t, "jfk.flac")
+	samples = loop(samples, 35*SampleRate) // two windows, so segments arrive in two batches
+	var streamed []transcript.Segment
+	var progressAt []int // progress already reported when each segment arrived
+	last := 0
+	tr, err := e.Transcribe(context.Background(), samples, Options{Language: "en",
+		Progress: func(p int) { last = p },
+		Segment: func(s transcript.Segment) {
+			streamed = append(streamed, s)
+			progressAt = append(progressAt, last)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Segments) == 0 {
+		t.Fatal("no segments")
+	}
+	want := make([]transcript.Segment, len(tr.Segments))
+	for i, s := range tr.Segments {
+		want[i] = transcript.Segment{Start: s.Start, End: s.End, Text: s.Text}
+	}
+	if !reflect.DeepEqual(streamed, want) {
+		t.Fatalf("streamed segments differ from the transcript's:\n got %+v\nwant %+v", streamed, want)
+	}
+	for _, p := range progressAt {
+		if p == 100 {
+			t.Fatalf("a segment arrived after the transcription finished (progress %v)", progressAt)
+		}
+	}
+}
+
 func TestCancel(t *testing.T) {
 	e := testEngine(t, testmodel.Micro)
 	_, samples := decodeWAV(t, "jfk.flac")
@@ -308,6 +345,27 @@ func TestSilent(t *testing.T) {
 			t.Errorf("%s: silent = %v", tc.name, got)
 		}
 	}
+	// The gate's edges: a steady tone just above -60 dBFS RMS passes, just below is silence.
+	// (A gate moved to -54 or -66 dBFS fails one of these.)
+	for _, tc := range []struct {
+		dB   float64
+		want bool
+	}{{-59.5, false}, {-59.9, false}, {-60.1, true}, {-60.5, true}} {
+		rms := math.Pow(10, tc.dB/20)
+		s := make([]float32, SampleRate)
+		for i := range s {
+			s[i] = float32(rms * math.Sqrt2 * math.Sin(2*math.Pi*float64(i)/float64(SampleRate/50)*4))
+		}
+		if got := silent(s); got != tc.want {
+			t.Errorf("tone at %.1f dBFS RMS: silent = %v, want %v", tc.dB, got, tc.want)
+		}
+		// One such 20 ms frame in otherwise digital silence decides alone.
+		burst := make([]float32, 3*SampleRate)
+		copy(burst[SampleRate:SampleRate+SampleRate/50], s)
+		if got := silent(burst); got != tc.want {
+			t.Errorf("one 20 ms frame at %.1f dBFS: silent = %v, want %v", tc.dB, got, tc.want)
+		}
+	}
 	// One loud 20 ms frame is enough.
 	s := make([]float32, 5*SampleRate)
 	for i := 3 * SampleRate; i < 3*SampleRate+320; i++ {
@@ -342,5 +400,49 @@ func TestWords(t *testing.T) {
 		if g.Text != w.text || g.Start != centis(w.start) || g.End != centis(w.end) || g.Probability != w.p {
 			t.Errorf("word %d = %+v, want %+v", i, g, w)
 		}
+	}
+}
+
+// TestGateEdgesThroughTranscribe runs the gate's edges through Transcribe with the real model:
+// at -61 dBFS the model is never called (progress is only the final 100), at -59 dBFS it is.
+func TestGateEdgesThroughTranscribe(t *testing.T) {
+	e := testEngine(t, testmodel.Micro)
+	for _, tc := range []struct {
+		dB     float64
+		called bool
+	}{{-61, false}, {-59, true}} {
+		rms := math.Pow(10, tc.dB/20)
+		s := make([]float32, 2*SampleRate)
+		for i := range s {
+			s[i] = float32(rms * math.Sqrt2 * math.Sin(2*math.Pi*440*float64(i)/SampleRate))
+		}
+		var got []int
+		if _, err := e.Transcribe(context.Background(), s, Options{Language: "en", Threads: 1, Progress: func(p int) { got = append(got, p) }}); err != nil {
+			t.Fatal(err)
+		}
+		if called := !reflect.DeepEqual(got, []int{100}); called != tc.called {
+			t.Errorf("%v dBFS: model called = %v (progress %v), want %v", tc.dB, called, got, tc.called)
+		}
+	}
+}
+
+// TestEmptySegmentsDropped: segments whose text is empty or only white space never reach the
+// transcript; the others keep their order, times and words.
+func TestEmptySegmentsDropped(t *testing.T) {
+	res := &result{language: "en", segments: []rawSegment{
+		{t0: 0, t1: 100, text: " Hello", tokens: []rawToken{{text: " Hello", p: 0.9, t0: 0, t1: 100, isText: true}}},
+		{t0: 100, t1: 200, text: ""},
+		{t0: 200, t1: 300, text: "   \t\n"},
+		{t0: 300, t1: 400, text: " world", tokens: []rawToken{{text: " world", p: 0.8, t0: 300, t1: 400, isText: true}}},
+	}}
+	tr := toTranscript(res, 4*time.Second, "m", true)
+	if len(tr.Segments) != 2 || tr.Segments[0].Text != " Hello" || tr.Segments[1].Text != " world" {
+		t.Fatalf("segments = %#v, want the two with text", tr.Segments)
+	}
+	if tr.Segments[1].Start != 3*time.Second || len(tr.Segments[1].Words) != 1 {
+		t.Errorf("second segment = %#v", tr.Segments[1])
+	}
+	if empty := toTranscript(&result{segments: []rawSegment{{text: " "}}}, 0, "m", false); empty.Segments == nil || len(empty.Segments) != 0 {
+		t.Errorf("all-empty result: segments = %#v, want an empty non-nil list", empty.Segments)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hushscribe/hushscribe/internal/testcorpus"
 
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/testmodel"
 )
 
@@ -22,7 +23,7 @@ func decodeWAV(t testing.TB, name string) (string, []float32) {
 	t.Helper()
 	ff, err := exec.LookPath("ffmpeg")
 	if err != nil {
-		t.Skip("ffmpeg not installed")
+		testgate.Missing(t, "ffmpeg not installed")
 	}
 	out := filepath.Join(t.TempDir(), name+".wav")
 	cmd := exec.Command(ff, "-nostdin", "-loglevel", "error", "-i", filepath.Join(corpusDir(t), name),
@@ -85,6 +86,15 @@ func testEngine(t testing.TB, s testmodel.Shape) *Engine {
 }
 
 func TestMain(m *testing.M) {
+	// Make Mesa's lavapipe (Vulkan on the CPU) a ggml device for the Vulkan tests (vulkan_test.go);
+	// the other tests load their models on the CPU.
+	if os.Getenv("GGML_VK_VISIBLE_DEVICES") == "" {
+		os.Setenv("GGML_VK_VISIBLE_DEVICES", "0")
+	}
+	if os.Getenv(childEnv) != "" {
+		child()
+		os.Exit(0)
+	}
 	code := m.Run()
 	engines.Range(func(_, v any) bool { v.(*Engine).Close(); return true })
 	os.Exit(code)

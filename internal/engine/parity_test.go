@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/testmodel"
 )
 
@@ -41,14 +42,14 @@ type cliOutput struct {
 	} `json:"transcription"`
 }
 
-func runCLI(t *testing.T, model, wav, lang string) *cliOutput {
+func runCLI(t *testing.T, model, wav, lang string, extra ...string) *cliOutput {
 	t.Helper()
 	cli := os.Getenv("WHISPER_CLI")
 	if cli == "" {
-		t.Skip(`WHISPER_CLI not set (eval "$(build/whisper.sh --env)")`)
+		testgate.Missing(t, `WHISPER_CLI not set (eval "$(build/whisper.sh --env)")`)
 	}
 	base := filepath.Join(t.TempDir(), "out")
-	cmd := exec.Command(cli, cliFlags(model, wav, lang, base)...)
+	cmd := exec.Command(cli, append(cliFlags(model, wav, lang, base), extra...)...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v\n%s", cmd, err, b)
 	}
@@ -68,7 +69,7 @@ func runCLI(t *testing.T, model, wav, lang string) *cliOutput {
 // probability and time.
 func TestParity(t *testing.T) {
 	if os.Getenv("WHISPER_CLI") == "" {
-		t.Skip(`WHISPER_CLI not set (eval "$(build/whisper.sh --env)")`)
+		testgate.Missing(t, `WHISPER_CLI not set (eval "$(build/whisper.sh --env)")`)
 	}
 	type tc struct {
 		file  string
@@ -97,6 +98,64 @@ func TestParity(t *testing.T) {
 			compareParity(t, got, want)
 		})
 	}
+}
+
+// TestParityOptions compares the engine with whisper-cli for the options the default parity run
+// leaves at their defaults: translation (-tr), the maximum segment length split on words
+// (-ml N -sow) and the no-speech threshold (-nth). Each case also requires that the option changes
+// whisper-cli's output on that file, so that an engine ignoring it cannot pass.
+func TestParityOptions(t *testing.T) {
+	if os.Getenv("WHISPER_CLI") == "" {
+		testgate.Missing(t, `WHISPER_CLI not set (eval "$(build/whisper.sh --env)")`)
+	}
+	e := testEngine(t, testmodel.Micro)
+	for _, tc := range []struct {
+		name  string
+		file  string
+		flags []string
+		opt   Options
+		empty bool // the option drops every window: both must be empty
+	}{
+		{"translate", "librispeech_b.flac", []string{"-tr"}, Options{Translate: true}, false},
+		{"max-len 20", "jfk.flac", []string{"-ml", "20", "-sow"}, Options{MaxSegmentLength: 20}, false},
+		{"max-len 1", "jfk.flac", []string{"-ml", "1", "-sow"}, Options{MaxSegmentLength: 1}, false},
+		{"no-speech threshold", "jfk.flac", []string{"-nth", "0.00001"}, Options{NoSpeechThreshold: 0.00001}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wav, samples := decodeWAV(t, tc.file)
+			model := e.Info().Path
+			plain := runCLI(t, model, wav, "en")
+			want := runCLI(t, model, wav, "en", tc.flags...)
+			if sameText(plain, want) {
+				t.Fatalf("whisper-cli %v gives the same output as without: this case proves nothing", tc.flags)
+			}
+			opt := tc.opt
+			opt.Language, opt.Threads, opt.WordTimestamps = "en", parityThreads, true
+			got, err := e.run(context.Background(), samples, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.empty {
+				if len(want.Transcription) != 0 || len(got.segments) != 0 {
+					t.Fatalf("whisper-cli %d segments, engine %d: want none from both", len(want.Transcription), len(got.segments))
+				}
+				return
+			}
+			compareParity(t, got, want)
+		})
+	}
+}
+
+func sameText(a, b *cliOutput) bool {
+	if len(a.Transcription) != len(b.Transcription) {
+		return false
+	}
+	for i := range a.Transcription {
+		if a.Transcription[i].Text != b.Transcription[i].Text || a.Transcription[i].Offsets != b.Transcription[i].Offsets {
+			return false
+		}
+	}
+	return true
 }
 
 func compareParity(t *testing.T, got *result, want *cliOutput) {

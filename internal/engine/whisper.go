@@ -1,7 +1,7 @@
 package engine
 
 /*
-#cgo LDFLAGS: -lwhisper -lggml -lggml-base -lggml-cpu
+#cgo LDFLAGS: -lwhisper -lggml -lggml-base
 #include <stdlib.h>
 #include <whisper.h>
 #include "shim.h"
@@ -42,12 +42,16 @@ func systemInfo() string {
 	return strings.TrimSpace(whisper.Whisper_print_system_info())
 }
 
-func loadModel(path string, cfg Config) (*model, error) {
+// loadModel loads the model on dev, which must be in ggml's device list (loadBackends ran).
+func loadModel(path string, cfg Config, dev Device) (*model, error) {
 	C.hs_quiet_logs()
 	// The bindings' Whisper_init always uses whisper_context_default_params (GPU and flash attention
 	// on) and allocates a default whisper_state nobody here would use, so the model is loaded here.
 	params := C.whisper_context_default_params()
-	params.use_gpu = C.bool(cfg.UseGPU)
+	params.use_gpu = C.bool(dev.IsGPU())
+	if dev.IsGPU() {
+		params.gpu_device = C.int(dev.gpuIndex)
+	}
 	params.flash_attn = C.bool(!cfg.NoFlashAttention)
 	params.dtw_token_timestamps = false
 	cpath := C.CString(path)
@@ -64,10 +68,8 @@ func loadModel(path string, cfg Config) (*model, error) {
 	for id := range n {
 		m.langs[whisper.Whisper_lang_str(id)] = id
 	}
-	if cfg.UseGPU {
-		if name := C.hs_gpu_backend(); name != nil {
-			m.backend = strings.ToLower(C.GoString(name))
-		}
+	if dev.IsGPU() {
+		m.backend = strings.ToLower(dev.Backend)
 	}
 	return m, nil
 }
@@ -100,11 +102,19 @@ type fullParams struct {
 	tokenTimes     bool
 	maxLen         int
 	noSpeechThresh float32
+	// segment, when set, receives each segment as whisper.cpp finishes it (on the transcribing
+	// goroutine, before full returns).
+	segment func(rawSegment)
 }
 
 //export hsProgress
 func hsProgress(h C.uintptr_t, p C.int) {
 	cgo.Handle(h).Value().(func(int))(int(p))
+}
+
+//export hsSegment
+func hsSegment(h C.uintptr_t, st *C.struct_whisper_state, n C.int) {
+	cgo.Handle(h).Value().(func(*C.struct_whisper_state, int))(st, int(n))
 }
 
 // full runs whisper_full_with_state on a fresh state.
@@ -168,6 +178,21 @@ func (m *model) full(ctx context.Context, samples []float32, fp fullParams, prog
 		return nil, fmt.Errorf("engine: out of memory")
 	}
 	defer C.hs_job_free(job)
+	if fp.segment != nil {
+		sh := cgo.NewHandle(func(st *C.struct_whisper_state, n int) {
+			total := int(C.whisper_full_n_segments_from_state(st))
+			for i := max(total-n, 0); i < total; i++ {
+				ci := C.int(i)
+				fp.segment(rawSegment{
+					t0:   int64(C.whisper_full_get_segment_t0_from_state(st, ci)),
+					t1:   int64(C.whisper_full_get_segment_t1_from_state(st, ci)),
+					text: C.GoString(C.whisper_full_get_segment_text_from_state(st, ci)),
+				})
+			}
+		})
+		defer sh.Delete()
+		C.hs_job_set_segment(job, C.uintptr_t(sh))
+	}
 	// Replaces all callbacks the bindings' default params installed (they would look up their
 	// unsynchronised global maps keyed by the context, shared by all concurrent calls).
 	C.hs_set_callbacks(p, job)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 )
 
@@ -146,7 +147,8 @@ func TestDOCXLibreOffice(t *testing.T) {
 		}
 	}
 	if office == "" {
-		t.Skip("LibreOffice not installed")
+		testgate.Missing(t, "LibreOffice not installed (apt-get install libreoffice-writer-nogui)")
+		return
 	}
 	if testing.Short() {
 		t.Skip("slow: starts LibreOffice")

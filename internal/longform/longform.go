@@ -95,6 +95,9 @@ type Config struct {
 	Checkpoint   Checkpoint     // nil: no resume
 	// Progress receives 0..100, monotonically; 100 once at the end.
 	Progress func(percent int)
+	// Observe, when set, is shown the window buffer (all of its capacity) once, before any audio
+	// is in it; Run zeroes it before returning (tests check that no audio outlives the job).
+	Observe func(buffer []float32)
 }
 
 // Result is what Run returns.
@@ -145,6 +148,9 @@ func Run(ctx context.Context, src Source, tr Transcriber, cfg Config) (*Result, 
 		return nil, err
 	}
 	defer clear(r.buf[:cap(r.buf)]) // no copy of the audio outlives the job
+	if cfg.Observe != nil {
+		cfg.Observe(r.buf[:cap(r.buf)])
+	}
 	n, derr := src(r.push)
 	if r.err != nil {
 		return nil, r.err

@@ -13,6 +13,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/quickrecord"
 	"github.com/hushscribe/hushscribe/internal/store"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/testmodel"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 )
@@ -35,7 +36,8 @@ func corpus(t *testing.T) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("test corpus not found: set HUSHSCRIBE_CORPUS or put shared/corpus next to the repository")
+			testgate.Missing(t, "test corpus not found: set HUSHSCRIBE_CORPUS or put shared/corpus next to the repository")
+			return ""
 		}
 		dir = parent
 	}

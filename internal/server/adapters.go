@@ -35,6 +35,7 @@ func (t engineTranscriber) Transcribe(ctx context.Context, samples []float32, op
 		TemperatureFallback: opt.TemperatureFallback,
 		WordTimestamps:      opt.WordTimestamps,
 		Progress:            opt.Progress,
+		Segment:             opt.Segment,
 	})
 	if errors.Is(err, engine.ErrLanguage) {
 		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
@@ -44,20 +45,25 @@ func (t engineTranscriber) Transcribe(ctx context.Context, samples []float32, op
 
 func (t engineTranscriber) Info() ModelInfo {
 	in := t.e.Info()
-	return ModelInfo{Type: in.Type, Multilingual: in.Multilingual, Backend: in.Backend}
+	return ModelInfo{Type: in.Type, Multilingual: in.Multilingual, Backend: in.Backend, Device: in.Device.Name, Fallback: in.Fallback}
 }
 
 func (t engineTranscriber) Close() error { return t.e.Close() }
 
 // AudioDecoder returns a Deps.Decode that decodes with the audio package, in memory, to mono.
 // A missing ffmpeg is the server's problem (ErrUnavailable, 500); anything else about the file,
-// including a file that decodes only in part, is the client's (400).
+// including a file that decodes only in part, is the client's (400). opt.MaxDuration caps the
+// decoded length while decoding (set it to Config.MaxAudioDuration); passing it is ErrAudioTooLong
+// (413).
 func AudioDecoder(opt audio.Options) func(ctx context.Context, r io.Reader, name string) ([]float32, error) {
 	opt.KeepChannels = false
 	return func(ctx context.Context, r io.Reader, name string) ([]float32, error) {
 		a, err := audio.Decode(ctx, r, name, opt)
 		if errors.Is(err, audio.ErrMissingTool) {
 			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		if errors.Is(err, audio.ErrTooLong) {
+			return nil, fmt.Errorf("%w: %w", ErrAudioTooLong, err)
 		}
 		if err != nil {
 			return nil, err

@@ -14,7 +14,12 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	ErrNotFound     = errors.New("not found")
 	ErrTooLarge     = errors.New("request too large")
+	// ErrAudioTooLong means the upload decodes to more audio than Config.MaxAudioDuration (a
+	// decompression bomb, or just too long): 413. AudioDecoder wraps audio.ErrTooLong with it.
+	ErrAudioTooLong = errors.New("audio too long")
 	ErrQueueFull    = errors.New("queue full")
+	// ErrTooSlow means an upload arrived slower than Config.MinUploadRate (after UploadGrace): 408.
+	ErrTooSlow      = errors.New("upload too slow")
 	ErrShuttingDown = errors.New("server shutting down")
 	ErrNoKeys       = errors.New("server: no API keys configured (set AllowUnauthenticated to run without)")
 	// ErrUnavailable marks a server-side failure the client cannot fix (for example the decoder's
@@ -54,6 +59,12 @@ var (
 		Message: "The transcription queue is full; retry later."}
 	errTooManyJobs = &Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Code: "too_many_jobs", Err: ErrQueueFull,
 		Message: "Too many stored jobs; fetch or delete finished jobs, or retry later."}
+	errTooManyUploads = &Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Code: "too_many_uploads", Err: ErrQueueFull,
+		Message: "Too many uploads in progress with this API key; wait for one to finish."}
+	errUploadsBusy = &Error{Status: http.StatusTooManyRequests, Type: "rate_limit_error", Code: "uploads_busy", Err: ErrQueueFull,
+		Message: "Too many uploads in progress; retry later."}
+	errUploadTooSlow = &Error{Status: http.StatusRequestTimeout, Type: "invalid_request_error", Param: "file", Code: "upload_too_slow", Err: ErrTooSlow,
+		Message: "The upload arrived too slowly and was dropped."}
 	errShutdown = &Error{Status: http.StatusServiceUnavailable, Type: "server_error", Code: "shutting_down", Err: ErrShuttingDown,
 		Message: "The server is shutting down; retry on another instance or later."}
 	errCancelled = &Error{Status: http.StatusConflict, Type: "invalid_request_error", Code: "job_cancelled", Err: ErrCancelled,
@@ -63,6 +74,11 @@ var (
 func tooLarge(limit int64) *Error {
 	return &Error{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error", Param: "file", Code: "file_too_large", Err: ErrTooLarge,
 		Message: "Maximum request size is " + strconv.FormatInt(limit, 10) + " bytes."}
+}
+
+func audioTooLong(err error) *Error {
+	return &Error{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error", Param: "file", Code: "audio_too_long", Err: ErrAudioTooLong,
+		Message: "The audio is too long for this server: " + err.Error()}
 }
 
 func notFound(what string) *Error {
@@ -90,7 +106,7 @@ func writeError(w http.ResponseWriter, e *Error) {
 		body.Error.Code = &e.Code
 	}
 	switch e.Status {
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusRequestTimeout:
 		w.Header().Set("Retry-After", "5")
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hushscribe"`)

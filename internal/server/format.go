@@ -50,8 +50,9 @@ func writeResult(w http.ResponseWriter, r result, format string) {
 	switch format {
 	case formatJSON:
 		writeJSON(w, http.StatusOK, struct {
-			Text string `json:"text"`
-		}{r.t.Text()})
+			Text  string    `json:"text"`
+			Usage usageJSON `json:"usage"`
+		}{r.t.Text(), usageJSON{"duration", seconds(r.audio)}})
 		return
 	case formatVerboseJSON:
 		writeJSON(w, http.StatusOK, verbose(r))
@@ -91,6 +92,7 @@ type verboseJSON struct {
 	Text     string            `json:"text"`
 	Segments *[]verboseSegment `json:"segments,omitempty"`
 	Words    *[]verboseWord    `json:"words,omitempty"`
+	Usage    usageJSON         `json:"usage"`
 }
 
 // verboseSegment mirrors OpenAI's segment object. whisper.cpp does not expose what some fields
@@ -124,6 +126,7 @@ func verbose(r result) verboseJSON {
 		Language: languageName(r.t.Language),
 		Duration: seconds(r.audio),
 		Text:     r.t.Text(),
+		Usage:    usageJSON{"duration", seconds(r.audio)},
 	}
 	if r.segments || !r.words {
 		segs := make([]verboseSegment, 0, len(r.t.Segments))

@@ -13,8 +13,26 @@ import (
 // server runs without keys).
 type authedHandler func(w http.ResponseWriter, r *http.Request, owner int)
 
+// routeMux is a ServeMux that remembers every pattern registered on it, so that tests can walk all
+// routes (a new route is covered by the authentication test without anyone listing it).
+type routeMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.HandleFunc(pattern, h)
+}
+
+func (m *routeMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
 func (s *Server) routes() http.Handler {
-	mux := http.NewServeMux()
+	mux := &routeMux{ServeMux: http.NewServeMux()}
+	defer func() { s.patterns = mux.patterns }()
 	mux.HandleFunc("POST /v1/audio/transcriptions", s.auth(s.handleSync(taskTranscribe)))
 	mux.HandleFunc("POST /v1/audio/translations", s.auth(s.handleSync(taskTranslate)))
 	mux.HandleFunc("POST /v1/jobs", s.auth(s.handleSubmit))
@@ -22,6 +40,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /v1/jobs/{id}", s.auth(s.handleJob))
 	mux.HandleFunc("DELETE /v1/jobs/{id}", s.auth(s.handleDeleteJob))
 	mux.HandleFunc("GET /v1/jobs/{id}/result", s.auth(s.handleResult))
+	mux.HandleFunc("GET /v1/jobs/{id}/events", s.auth(s.handleJobEvents))
 	mux.HandleFunc("GET /v1/models", s.auth(s.handleModels))
 	mux.HandleFunc("GET /v1/models/{model}", s.auth(s.handleModel))
 	mux.HandleFunc("GET /healthz", s.handleHealth)
@@ -33,7 +52,7 @@ func (s *Server) routes() http.Handler {
 	// Known paths with the wrong method get 405, anything else 404, both as JSON errors.
 	for path, allow := range map[string]string{
 		"/v1/audio/transcriptions": "POST", "/v1/audio/translations": "POST", "/v1/jobs": "GET, POST",
-		"/v1/jobs/{id}": "GET, DELETE", "/v1/jobs/{id}/result": "GET", "/v1/models": "GET",
+		"/v1/jobs/{id}": "GET, DELETE", "/v1/jobs/{id}/result": "GET", "/v1/jobs/{id}/events": "GET", "/v1/models": "GET",
 		"/v1/models/{model}": "GET", "/healthz": "GET", "/metrics": "GET",
 	} {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +139,7 @@ func (s *Server) auth(h authedHandler) http.HandlerFunc {
 // discards what the client is still sending (up to the upload limit) so that it sees this answer
 // instead of a reset connection; the connection is closed afterwards.
 func (s *Server) reject(w http.ResponseWriter, r *http.Request, e *Error) {
-	if e.Err == ErrQueueFull || e.Err == ErrShuttingDown {
+	if e.Err == ErrQueueFull || e.Err == ErrShuttingDown || e.Err == ErrTooSlow {
 		s.metrics.rejected(e.Code)
 	}
 	rc := http.NewResponseController(w)
@@ -136,23 +155,47 @@ func (s *Server) reject(w http.ResponseWriter, r *http.Request, e *Error) {
 	}
 }
 
-// submission admits, reads and checks an upload. On success the caller owns a queue slot and
-// must enqueue the job or release the slot.
-func (s *Server) submission(w http.ResponseWriter, r *http.Request, jobAPI bool, task string) (*params, bool) {
-	if e := s.admit(); e != nil {
+// submission reads and checks an upload, then admits it. The upload is read before the job takes
+// a queue slot, within the upload limits (overall and per key) and at a minimum transfer rate, so
+// that slow clients cannot hold the queue. A queue that is already full answers 429 before
+// reading. On success the caller owns a queue slot and must enqueue the job or release the slot.
+func (s *Server) submission(w http.ResponseWriter, r *http.Request, owner int, jobAPI bool, task string) (*params, bool) {
+	if s.draining.Load() {
+		s.reject(w, r, errShutdown)
+		return nil, false
+	}
+	if len(s.slots) >= cap(s.slots) {
+		s.reject(w, r, errQueueFull)
+		return nil, false
+	}
+	if e := s.uploads.start(owner); e != nil {
 		s.reject(w, r, e)
 		return nil, false
 	}
+	body := s.pace(w, r)
+	r.Body = body
 	p, e := s.parseUpload(w, r, jobAPI)
+	s.uploads.done(owner)
+	body.finish()
+	if e != nil && body.slow {
+		e = errUploadTooSlow
+	}
 	if e == nil && jobAPI {
 		task = p.task
 	}
 	if e == nil && task == taskTranslate && p.model.Info != nil && !p.model.Info.Multilingual {
 		e = badRequest("model", "model_not_multilingual", "model "+p.model.Name+" is English-only and cannot translate")
 	}
+	if e == nil {
+		e = s.admit()
+		if e != nil && (e.Err == ErrQueueFull || e.Err == ErrShuttingDown) {
+			s.metrics.rejected(e.Code)
+		}
+	} else if e.Err == ErrTooSlow {
+		s.metrics.rejected(e.Code)
+	}
 	if e != nil {
-		s.release()
-		if e.Status == http.StatusRequestEntityTooLarge && r.ProtoMajor == 1 {
+		if (e.Status == http.StatusRequestEntityTooLarge || e.Status == http.StatusRequestTimeout) && r.ProtoMajor == 1 {
 			w.Header().Set("Connection", "close")
 		}
 		writeError(w, e)
@@ -166,11 +209,15 @@ func (s *Server) submission(w http.ResponseWriter, r *http.Request, jobAPI bool,
 // result. A client that hangs up cancels its job.
 func (s *Server) handleSync(task string) authedHandler {
 	return func(w http.ResponseWriter, r *http.Request, owner int) {
-		p, ok := s.submission(w, r, false, task)
+		p, ok := s.submission(w, r, owner, false, task)
 		if !ok {
 			return
 		}
 		j := s.newJob(owner, false, task, p)
+		if p.stream {
+			s.handleStream(w, r, j)
+			return
+		}
 		stop := context.AfterFunc(r.Context(), func() { j.cancel(errClientGone) })
 		defer stop()
 		if e := s.enqueue(j); e != nil {
@@ -193,7 +240,7 @@ func (s *Server) handleSync(task string) authedHandler {
 }
 
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request, owner int) {
-	p, ok := s.submission(w, r, true, "")
+	p, ok := s.submission(w, r, owner, true, "")
 	if !ok {
 		return
 	}

@@ -30,6 +30,10 @@ type fakeEngine struct {
 	delay   time.Duration
 	err     error
 	closed  atomic.Bool
+	// stream makes the fake report its segments through Options.Segment; with segGate set, it
+	// waits for one receive after each segment (or ctx).
+	stream  bool
+	segGate chan struct{}
 
 	mu    sync.Mutex
 	calls []Options
@@ -43,8 +47,9 @@ func (f *fakeEngine) Info() ModelInfo { return f.info }
 func (f *fakeEngine) Close() error    { f.closed.Store(true); return nil }
 
 func (f *fakeEngine) Transcribe(ctx context.Context, samples []float32, opt Options) (*transcript.Transcript, error) {
+	segment := opt.Segment
 	f.mu.Lock()
-	opt.Progress = nil
+	opt.Progress, opt.Segment = nil, nil
 	f.calls = append(f.calls, opt)
 	f.mu.Unlock()
 	if f.started != nil {
@@ -62,6 +67,18 @@ func (f *fakeEngine) Transcribe(ctx context.Context, samples []float32, opt Opti
 		case <-time.After(f.delay):
 		case <-ctx.Done():
 			return nil, fmt.Errorf("fake: %w", ctx.Err())
+		}
+	}
+	if f.stream && segment != nil {
+		for _, seg := range sampleTranscript(opt).Segments {
+			segment(transcript.Segment{Start: seg.Start, End: seg.End, Text: seg.Text})
+			if f.segGate != nil {
+				select {
+				case <-f.segGate:
+				case <-ctx.Done():
+					return nil, fmt.Errorf("fake: %w", ctx.Err())
+				}
+			}
 		}
 	}
 	if f.err != nil {

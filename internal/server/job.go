@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -43,6 +44,7 @@ type job struct {
 	cancel   context.CancelCauseFunc
 	done     chan struct{}
 	progress atomic.Int32
+	feed     *feed // segments and progress for streaming clients (stream.go)
 
 	mu       sync.Mutex
 	data     []byte // the upload; nil once decoded
@@ -68,7 +70,7 @@ func newJobID(instance string) string {
 
 func (s *Server) newJob(owner int, async bool, task string, p *params) *job {
 	j := &job{id: newJobID(s.cfg.InstanceID), owner: owner, async: async, task: task, params: p, data: p.data,
-		state: stateQueued, created: s.deps.Now(), done: make(chan struct{})}
+		state: stateQueued, created: s.deps.Now(), done: make(chan struct{}), feed: newFeed()}
 	p.data = nil
 	j.ctx, j.cancel = context.WithCancelCause(s.jobsCtx)
 	return j
@@ -128,10 +130,23 @@ func (s *Server) run(j *job) {
 	j.mu.Unlock()
 
 	samples, err := s.deps.Decode(j.ctx, bytes.NewReader(data), j.params.fileName)
+	// The upload and the samples exist only in this job's memory: zero both, so that no copy of the
+	// audio outlives the job.
+	// Both are zeroed before the client hears back.
+	clear(data)
 	data = nil
+	if err != nil || j.ctx.Err() != nil {
+		clear(samples)
+	}
 	switch {
 	case j.ctx.Err() != nil:
 		s.finish(j, nil, causeError(j.ctx))
+		return
+	case errors.Is(err, ErrAudioTooLong):
+		s.finish(j, nil, audioTooLong(err))
+		return
+	case err == nil && time.Duration(len(samples))*time.Second/SampleRate > s.cfg.MaxAudioDuration+time.Second:
+		s.finish(j, nil, audioTooLong(fmt.Errorf("more than %v", s.cfg.MaxAudioDuration)))
 		return
 	case errors.Is(err, ErrUnavailable):
 		s.log.Error("decode", "err", err)
@@ -157,10 +172,18 @@ func (s *Server) run(j *job) {
 		Temperature:         p.temperature,
 		TemperatureFallback: p.fallback,
 		WordTimestamps:      p.words,
-		Progress:            func(pc int) { j.progress.Store(int32(min(max(pc, 0), 100))) },
+		Progress: func(pc int) {
+			j.progress.Store(int32(min(max(pc, 0), 100)))
+			j.feed.poke()
+		},
+		Segment: func(seg transcript.Segment) {
+			seg.Start, seg.End = min(max(seg.Start, 0), audio), min(max(seg.End, 0), audio)
+			j.feed.add(seg)
+		},
 	}
 	start := time.Now()
 	t, err := p.model.tr.Transcribe(j.ctx, samples, opt)
+	clear(samples) // the engine is done with them
 	s.metrics.observeTranscription(time.Since(start), audio, err == nil)
 	switch {
 	case j.ctx.Err() != nil:
@@ -212,6 +235,7 @@ func (s *Server) finish(j *job, t *transcript.Transcript, e *Error) {
 	j.mu.Unlock()
 	j.cancel(nil) // release the context's resources
 	close(j.done)
+	j.feed.close()
 	s.metrics.jobFinished(string(state))
 }
 

@@ -121,8 +121,8 @@ func (s *Server) writeMetrics(out io.Writer) error {
 	for _, k := range reqs {
 		sample("hushscribe_http_requests_total", float64(m.requests[k]), "route", k.route, "code", strconv.Itoa(k.code))
 	}
-	family("hushscribe_rejections_total", "counter", "Submissions refused before their upload was read, by reason.")
-	for _, reason := range []string{errQueueFull.Code, errTooManyJobs.Code, errShutdown.Code} {
+	family("hushscribe_rejections_total", "counter", "Submissions refused, by reason (all but upload_too_slow before their upload was read).")
+	for _, reason := range []string{errQueueFull.Code, errTooManyJobs.Code, errShutdown.Code, errTooManyUploads.Code, errUploadsBusy.Code, errUploadTooSlow.Code} {
 		sample("hushscribe_rejections_total", float64(m.rejections[reason]), "reason", reason)
 	}
 	family("hushscribe_jobs_total", "counter", "Finished jobs (synchronous and job API) by outcome.")
@@ -167,6 +167,16 @@ func (s *Server) writeMetrics(out io.Writer) error {
 	family("hushscribe_model_info", "gauge", "Always 1; one series per loaded model.")
 	for _, name := range s.names {
 		sample("hushscribe_model_info", 1, "model", name, "sha256", s.models[name].SHA256)
+	}
+	family("hushscribe_model_device_info", "gauge", "Always 1; the compute device each loaded model runs on (fallback=\"1\": not the one asked for).")
+	for _, name := range s.names {
+		if in := s.models[name].Info; in != nil && in.Device != "" {
+			fb := "0"
+			if in.Fallback != "" {
+				fb = "1"
+			}
+			sample("hushscribe_model_device_info", 1, "model", name, "device", in.Device, "backend", in.Backend, "fallback", fb)
+		}
 	}
 
 	rt := []rtmetrics.Sample{

@@ -28,6 +28,7 @@ type params struct {
 	words       bool // timestamp_granularities[] includes "word"
 	segments    bool // timestamp_granularities[] includes "segment" (or nothing was asked)
 	keepResult  bool
+	stream      bool   // stream=true: answer with server-sent events (stream.go)
 	task        string // job API only: "transcribe" or "translate"
 	fileName    string
 	data        []byte
@@ -172,10 +173,15 @@ func (s *Server) parseFields(p *params, fields map[string][]string, jobAPI bool)
 		return badRequest("timestamp_granularities", "invalid_request", "timestamp_granularities[] needs response_format=verbose_json")
 	}
 
-	if s := one("stream"); s != "" {
-		if b, err := strconv.ParseBool(s); err != nil || b {
-			return badRequest("stream", "unsupported", "streaming responses are not supported; use the job API for long files")
+	if v := one("stream"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badRequest("stream", "invalid_request", "stream must be true or false")
 		}
+		p.stream = b
+	}
+	if p.stream && (jobAPI || p.format != formatJSON && p.format != formatText) {
+		return badRequest("stream", "invalid_request", "stream=true answers with server-sent events; use it with response_format json or text (the job API streams at GET /v1/jobs/{id}/events)")
 	}
 
 	if jobAPI {

@@ -58,12 +58,27 @@ type Config struct {
 	AllowUnauthenticated bool
 	PublicMetrics        bool // serve /metrics without an API key (healthz never needs one)
 
-	MaxUploadBytes  int64         // request body limit; default 25 MiB (OpenAI's)
-	Workers         int           // transcriptions running at once; default 1
-	QueueSize       int           // jobs waiting for a worker; default 8
-	MaxStoredJobs   int           // jobs kept by the job API, running or finished; default 1000
-	JobRetention    time.Duration // how long finished jobs (and kept results) live; default 15 min
-	ShutdownTimeout time.Duration // how long running jobs may take to finish at shutdown; default 30 s
+	MaxUploadBytes int64 // request body limit; default 25 MiB (OpenAI's)
+	// MaxAudioDuration is the most audio one upload may decode to; default DefaultMaxAudioDuration.
+	// A small compressed file can decode to hours, so the decoder must stop at this length while
+	// decoding: pass it as audio.Options.MaxDuration to AudioDecoder (the CLI does). The server
+	// also refuses longer decoded audio from any Decoder. Both answer 413 (ErrAudioTooLong).
+	MaxAudioDuration time.Duration
+	Workers          int           // transcriptions running at once; default 1
+	QueueSize        int           // jobs waiting for a worker; default 8
+	MaxStoredJobs    int           // jobs kept by the job API, running or finished; default 1000
+	JobRetention     time.Duration // how long finished jobs (and kept results) live; default 15 min
+	ShutdownTimeout  time.Duration // how long running jobs may take to finish at shutdown; default 30 s
+
+	// Uploads are read in full before their job takes a queue slot. MaxUploads bounds the uploads
+	// being read at once (default Workers+QueueSize), MaxUploadsPerKey those of one API key
+	// (default half of MaxUploads, at least 1); beyond either: 429 without reading. An upload must
+	// arrive at MinUploadRate bytes per second on average (default 4 KiB/s) once UploadGrace
+	// (default 10 s) has passed, or it is dropped with 408.
+	MaxUploads       int
+	MaxUploadsPerKey int
+	MinUploadRate    int64
+	UploadGrace      time.Duration
 
 	// Models maps the model names clients send to model file paths. DefaultModel is used when a
 	// request names no model or OpenAI's "whisper-1"; it may be empty when there is one model.
@@ -78,6 +93,10 @@ type Config struct {
 	EngineVersion string // e.g. "whisper.cpp 1.9.1"
 }
 
+// DefaultMaxAudioDuration is Config.MaxAudioDuration's default: 4 hours of audio, 920 MB of
+// samples per running job.
+const DefaultMaxAudioDuration = 4 * time.Hour
+
 func (c *Config) setDefaults() {
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
@@ -85,11 +104,26 @@ func (c *Config) setDefaults() {
 	if c.MaxUploadBytes <= 0 {
 		c.MaxUploadBytes = 25 << 20
 	}
+	if c.MaxAudioDuration <= 0 {
+		c.MaxAudioDuration = DefaultMaxAudioDuration
+	}
 	if c.Workers <= 0 {
 		c.Workers = 1
 	}
 	if c.QueueSize <= 0 {
 		c.QueueSize = 8
+	}
+	if c.MaxUploads <= 0 {
+		c.MaxUploads = c.Workers + c.QueueSize
+	}
+	if c.MaxUploadsPerKey <= 0 {
+		c.MaxUploadsPerKey = max(1, c.MaxUploads/2)
+	}
+	if c.MinUploadRate <= 0 {
+		c.MinUploadRate = 4 << 10
+	}
+	if c.UploadGrace <= 0 {
+		c.UploadGrace = 10 * time.Second
 	}
 	if c.MaxStoredJobs <= 0 {
 		c.MaxStoredJobs = 1000
@@ -113,6 +147,10 @@ type Options struct {
 	TemperatureFallback bool
 	WordTimestamps      bool
 	Progress            func(percent int) // 0..100; may be nil
+	// Segment, when set, receives each segment (times and text) as soon as it is decoded, in the
+	// order of the final transcript, before Transcribe returns. A Transcriber that cannot stream
+	// may ignore it: streaming clients then get every segment at the end.
+	Segment func(transcript.Segment)
 }
 
 // Transcriber turns 16 kHz mono samples into a transcript. It must be safe for concurrent use and
@@ -127,6 +165,9 @@ type ModelInfo struct {
 	Type         string `json:"type,omitempty"` // "tiny", "base", ...
 	Multilingual bool   `json:"multilingual"`
 	Backend      string `json:"backend,omitempty"` // "cpu", "cuda", ...
+	Device       string `json:"device,omitempty"`  // the compute device it runs on: "CPU", "Vulkan0", "CUDA0"
+	// Fallback says why the model runs on the CPU although -device asked for a GPU ("" when not).
+	Fallback string `json:"fallback,omitempty"`
 }
 
 // Deps are the server's collaborators.
@@ -161,10 +202,13 @@ type Server struct {
 	models  map[string]*model
 	names   []string // model names, sorted
 	handler http.Handler
-	metrics *metrics
-	jobs    *jobStore
+	// patterns are the routes registered on the handler's mux, in order.
+	patterns []string
+	metrics  *metrics
+	jobs     *jobStore
 
-	slots    chan struct{} // one per admitted job, taken before its upload is read
+	uploads  *uploads      // uploads being read
+	slots    chan struct{} // one per admitted job, taken once its upload is read
 	queue    chan *job     // jobs waiting for a worker
 	running  atomic.Int64
 	draining atomic.Bool
@@ -238,6 +282,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			s.closeModels()
 			return nil, err
 		}
+		if m.Info != nil && m.Info.Fallback != "" {
+			s.log.Warn("compute device fallback", "model", name, "device", m.Info.Device, "reason", m.Info.Fallback)
+		}
 		s.models[name] = m
 		s.names = append(s.names, name)
 	}
@@ -245,6 +292,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 
 	s.metrics = newMetrics()
 	s.jobs = newJobStore(cfg.MaxStoredJobs)
+	s.uploads = newUploads(cfg.MaxUploads, cfg.MaxUploadsPerKey)
 	s.slots = make(chan struct{}, cfg.Workers+cfg.QueueSize)
 	s.queue = make(chan *job, cfg.Workers+cfg.QueueSize) // never blocks: a job holds a slot first
 	s.jobsCtx, s.cancelJobs = context.WithCancelCause(context.Background())

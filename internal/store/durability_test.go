@@ -23,11 +23,10 @@ import (
 )
 
 // TestPrivateNotInFile is the "grep the database file" test: nothing of a Private transcript's text,
-// speaker names or (with EncryptNames) title reaches the database, WAL or shared-memory files.
+// speaker names, title or source file name reaches the database, WAL or shared-memory files.
+// (app/wire's TestPrivateNamesNotOnDisk repeats it through the app's own wiring.)
 func TestPrivateNotInFile(t *testing.T) {
-	opts := testOptions()
-	opts.EncryptNames = true
-	l := openUnlocked(t, opts)
+	l := openUnlocked(t, testOptions())
 	secrets := []string{"zanzibarquokka", "xylophonemarmot", "Wilhelmina Vexillology", "Bartholomew Quixotic", "Snorkelfjord"}
 	tr := sample("p", transcript.Private)
 	tr.Title = "Meeting about Snorkelfjord"
@@ -76,7 +75,7 @@ func TestStandardToPrivateScrubs(t *testing.T) {
 }
 
 func TestMigrations(t *testing.T) {
-	if SchemaVersion() != 3 || migrations[0].name != "migrations/0001_core.sql" {
+	if SchemaVersion() != 4 || migrations[0].name != "migrations/0001_core.sql" {
 		t.Fatalf("migrations: %d, first %s", SchemaVersion(), migrations[0].name)
 	}
 	t.Run("from version 1", func(t *testing.T) {

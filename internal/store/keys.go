@@ -106,7 +106,7 @@ func (l *Library) Unlock(ctx context.Context, password []byte) error {
 		return fmt.Errorf("store: unlock: %w", err)
 	}
 	l.setKey(key)
-	return nil
+	return l.unlocked(ctx, key)
 }
 
 // ChangePassword re-wraps the data key under newPassword. The key itself, and so every transcript
@@ -287,5 +287,5 @@ func (l *Library) UnlockRemembered(ctx context.Context) error {
 		return fmt.Errorf("%w: the stored key does not open this library (%v); it was removed", ErrNotRemembered, err)
 	}
 	l.setKey(key)
-	return nil
+	return l.unlocked(ctx, key)
 }

@@ -62,7 +62,7 @@ func (l *Library) Save(ctx context.Context, t *transcript.Transcript) error {
 		sealer = key
 	}
 	var envs map[string][]byte
-	names := c.Level == transcript.Private && l.opts.EncryptNames
+	names := c.Level == transcript.Private
 	if c.Level == transcript.Private {
 		if sealer == nil {
 			return fmt.Errorf("store: save %s: %w", c.ID, ErrLocked)
@@ -371,7 +371,7 @@ func (l *Library) SetLevel(ctx context.Context, id string, level transcript.Leve
 	}
 	prev := t.Level
 	t.Level = level
-	names := level == transcript.Private && l.opts.EncryptNames
+	names := level == transcript.Private
 	var envs map[string][]byte
 	if level == transcript.Private {
 		if envs, err = sealFields(key, t, names); err != nil {
@@ -434,8 +434,8 @@ func (f Filter) match(level transcript.Level, language string, created time.Time
 // Summary is a transcript's metadata as List shows it.
 type Summary struct {
 	ID         string
-	Title      string // empty while Locked if the title is encrypted
-	SourceName string // empty while Locked if the name is encrypted
+	Title      string // empty while Locked: a Private transcript's title is encrypted
+	SourceName string // empty while Locked: a Private transcript's file name is encrypted
 	SourceSize int64
 	Duration   time.Duration
 	Language   string
@@ -515,6 +515,11 @@ func (l *Library) List(ctx context.Context, f Filter) ([]Summary, error) {
 		}
 		s.Duration, s.Created, s.Updated = time.Duration(dur), time.Unix(0, cr).UTC(), time.Unix(0, up).UTC()
 		s.Locked = s.Level == transcript.Private && key == nil
+		if s.Locked {
+			// A Private row written before schema 4 may still hold its names in the clear until the
+			// next Unlock seals them (see sealLegacyNames); a locked list never shows them.
+			s.Title, s.SourceName = "", ""
+		}
 		if namesSealed && key != nil {
 			title, errT := openField(key, s.ID, fieldTitle, envT)
 			name, errS := openField(key, s.ID, fieldSourceName, envS)

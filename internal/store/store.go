@@ -2,12 +2,20 @@
 // full-text index over the Standard ones, and the vault data key wrapped under the user's password.
 //
 // A Standard transcript is stored as plaintext rows and indexed with FTS5 by triggers, inside the
-// transaction that saves it. A Private transcript keeps only its visible metadata in the clear (source
-// file name, size, duration, language, model, created time, and the title unless
-// Options.EncryptNames is set); its segments, words, timestamps and speakers exist on disk only as
-// vault data envelopes, one per field, each bound to its transcript and field by vault.AD. Nothing of
-// a Private transcript's text enters the FTS index; it is searched through an in-memory index built
-// after Unlock and dropped by Lock.
+// transaction that saves it. A Private transcript keeps only metadata that is not user text in the
+// clear (size, duration, language, model, created and updated times); its title, source file name,
+// segments, words, timestamps and speakers exist on disk only as vault data envelopes, one per field,
+// each bound to its transcript and field by vault.AD. There is no option to store them otherwise.
+// Nothing of a Private transcript's text enters the FTS index; it is searched through an in-memory
+// index built after Unlock and dropped by Lock.
+//
+// Libraries written before schema version 4 may hold Private rows whose title and source name are in
+// the clear (names_sealed = 0): encrypting them needs the data key, which a locked library does not
+// have. Such rows are sealed, and the file scrubbed (Compact), on the next Unlock or UnlockRemembered
+// (the app unlocks from the keychain at start when the key is remembered, so those libraries are
+// migrated at once); until then the old names stay in the file, as they were, but List never returns
+// them (they list as locked, nameless Private transcripts). Dropping them instead would lose the
+// user's titles, so the choice is to encrypt at the first moment the key exists.
 //
 // The database runs in WAL mode with synchronous=FULL, foreign keys and secure_delete on. Deleting a
 // transcript, or turning a Standard one Private, is followed by Compact (FTS optimize, VACUUM and a
@@ -89,9 +97,6 @@ type Options struct {
 	Clock func() time.Time
 	// Keychain, when set, lets the user remember the library key on this device (Remember).
 	Keychain SecretStore
-	// EncryptNames also encrypts the title and source file name of Private transcripts saved from now
-	// on, so that they are hidden while the library is locked.
-	EncryptNames bool
 	// KDF are the password key derivation parameters for SetPassword and ChangePassword; the zero
 	// value means vault.DefaultParams. Tests use vault.TestingParams.
 	KDF vault.Params

@@ -24,7 +24,7 @@ func TestOpenSettings(t *testing.T) {
 		"foreign_keys":  "1",
 		"synchronous":   "2", // FULL
 		"secure_delete": "1",
-		"user_version":  "3",
+		"user_version":  "4",
 	} {
 		var got string
 		if err := l.db.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
@@ -43,16 +43,13 @@ func TestSaveGet(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		level transcript.Level
-		names bool
+		names bool // title and file name sealed
 	}{
 		{"standard", transcript.Standard, false},
-		{"private", transcript.Private, false},
-		{"private with encrypted names", transcript.Private, true},
+		{"private", transcript.Private, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			opts := testOptions()
-			opts.EncryptNames = tc.names
-			l := openUnlocked(t, opts)
+			l := openUnlocked(t, testOptions())
 			want := sample("t1", tc.level)
 			if err := l.Save(ctx, want); err != nil {
 				t.Fatal(err)
@@ -169,9 +166,7 @@ func TestSaveReplaces(t *testing.T) {
 }
 
 func TestLocked(t *testing.T) {
-	opts := testOptions()
-	opts.EncryptNames = true
-	l := openTest(t, opts)
+	l := openTest(t, testOptions())
 	if err := l.Save(ctx, sample("p", transcript.Private)); !errors.Is(err, ErrLocked) {
 		t.Fatalf("Private save without a password: %v", err)
 	}
@@ -355,11 +350,10 @@ func assertAbsent(t *testing.T, b []byte, words ...string) {
 }
 
 func TestSetLevel(t *testing.T) {
-	for _, names := range []bool{false, true} {
-		opts := testOptions()
-		opts.EncryptNames = names
-		l := openUnlocked(t, opts)
+	{
+		l := openUnlocked(t, testOptions())
 		want := sample("t", transcript.Standard)
+		want.Title, want.SourceName = "Mortgagefjord review", "mortgagefjord-call.m4a"
 		want.Segments = append(want.Segments, transcript.Segment{Text: "quintessentialplatypus"})
 		if err := l.Save(ctx, want); err != nil {
 			t.Fatal(err)
@@ -382,7 +376,7 @@ func TestSetLevel(t *testing.T) {
 		if n != 0 {
 			t.Fatal("Private text still in the FTS index")
 		}
-		assertAbsent(t, fileBytes(t, l), "quintessentialplatypus")
+		assertAbsent(t, fileBytes(t, l), "quintessentialplatypus", "mortgagefjord")
 		if err := l.SetLevel(ctx, "t", transcript.Private); err != nil {
 			t.Fatalf("SetLevel to the same level: %v", err)
 		}
@@ -538,9 +532,7 @@ func TestIdleTimeout(t *testing.T) {
 }
 
 func TestTamperedCiphertexts(t *testing.T) {
-	opts := testOptions()
-	opts.EncryptNames = true
-	l := openUnlocked(t, opts)
+	l := openUnlocked(t, testOptions())
 	for _, id := range []string{"one", "two"} {
 		if err := l.Save(ctx, sample(id, transcript.Private)); err != nil {
 			t.Fatal(err)

@@ -48,6 +48,12 @@ var (
 	// Tiny has exactly the hyper-parameters of whisper's multilingual tiny model (file ≈ 75 MB).
 	Tiny = Shape{Name: "tiny", Vocab: 51865, AudioCtx: 1500, State: 384, AudioHeads: 6, AudioLayer: 4,
 		TextCtx: 448, TextHeads: 6, TextLayers: 4, Mels: 80}
+	// Base and Small have the hyper-parameters of whisper's multilingual base and small models (files
+	// ≈ 145 MB and ≈ 490 MB), for benchmarks of the real-time factor (build/gpu-check.sh).
+	Base = Shape{Name: "base", Vocab: 51865, AudioCtx: 1500, State: 512, AudioHeads: 8, AudioLayer: 6,
+		TextCtx: 448, TextHeads: 8, TextLayers: 6, Mels: 80}
+	Small = Shape{Name: "small", Vocab: 51865, AudioCtx: 1500, State: 768, AudioHeads: 12, AudioLayer: 12,
+		TextCtx: 448, TextHeads: 12, TextLayers: 12, Mels: 80}
 	// Micro is a multilingual model small enough for fast tests (file ≈ 7 MB).
 	Micro = Shape{Name: "micro", Vocab: 51865, AudioCtx: 1500, State: 64, AudioHeads: 2, AudioLayer: 1,
 		TextCtx: 448, TextHeads: 2, TextLayers: 1, Mels: 80}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"math"
 	"os"
 	"os/exec"
@@ -132,7 +133,7 @@ func TestForTestCaches(t *testing.T) {
 func TestWhisperCLI(t *testing.T) {
 	cli := os.Getenv("WHISPER_CLI")
 	if cli == "" {
-		t.Skip("WHISPER_CLI not set (eval \"$(build/whisper.sh --env)\")")
+		testgate.Missing(t, "WHISPER_CLI not set (eval \"$(build/whisper.sh --env)\")")
 	}
 	wav := filepath.Join(t.TempDir(), "tone.wav")
 	writeTone(t, wav, 5)

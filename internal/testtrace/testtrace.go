@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hushscribe/hushscribe/internal/testgate"
 )
 
 // Rules say what a traced process may do besides reading files.
@@ -35,18 +37,45 @@ var (
 	reWriteFl  = regexp.MustCompile(`O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND`)
 )
 
+// deviceFiles are the device files a process may open for writing: none of them keeps what is
+// written (or they are terminals). Everything else under /dev, /dev/shm above all, is a place a copy
+// of the audio could be kept, and counts as a file.
+var deviceFiles = map[string]bool{
+	"/dev/null": true, "/dev/zero": true, "/dev/full": true, "/dev/random": true, "/dev/urandom": true,
+	"/dev/tty": true, "/dev/ptmx": true,
+}
+
+// devicePrefixes are folders of character devices (terminals, sound cards, GPUs) that cannot hold a
+// regular file.
+var devicePrefixes = []string{"/dev/pts/", "/dev/snd/", "/dev/dri/", "/dev/nvidia", "/dev/kfd"}
+
+// exempt reports whether path is a device or kernel pseudo-file where writing keeps nothing.
+func exempt(path string, r Rules) bool {
+	if deviceFiles[path] || strings.HasPrefix(path, "/proc/") || strings.HasPrefix(path, "/sys/") {
+		return true
+	}
+	if r.SharedMemory && strings.HasPrefix(path, "/dev/shm/pulse-shm-") {
+		return true // PulseAudio's client buffers (shm_open), allowed like memfd_create
+	}
+	for _, p := range devicePrefixes {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // Command returns cmd wrapped in strace, writing the trace to traceFile. It skips the test when
-// strace is not installed.
+// strace is not installed (fails it under CI, see internal/testgate).
 func Command(tb testing.TB, traceFile string, name string, args ...string) *exec.Cmd {
 	tb.Helper()
-	if _, err := exec.LookPath("strace"); err != nil {
-		tb.Skip("strace is not installed")
-	}
+	testgate.Tool(tb, "strace")
 	return exec.Command("strace", append([]string{"-f", "-qq", "-o", traceFile, "-e", "trace=" + Calls, name}, args...)...)
 }
 
 // WriteAccess returns the strace line when it created or modified a file that r does not allow.
-// Failed calls and the pseudo-files of /dev, /proc and /sys are ignored.
+// Failed calls, /proc, /sys and the named device files (/dev/null, /dev/urandom, terminals, sound and
+// GPU devices; not /dev/shm) are ignored.
 func WriteAccess(line string, r Rules) string {
 	if strings.Contains(line, "= -1 ") {
 		return ""
@@ -56,10 +85,8 @@ func WriteAccess(line string, r Rules) string {
 		if m[1] != "creat" && !reWriteFl.MatchString(flags) {
 			return ""
 		}
-		for _, p := range []string{"/dev/", "/proc/", "/sys/"} {
-			if strings.HasPrefix(path, p) {
-				return ""
-			}
+		if exempt(path, r) {
+			return ""
 		}
 		for _, p := range r.Allowed {
 			if path == p {
@@ -117,4 +144,49 @@ func Snapshot(dirs ...string) map[string]time.Time {
 		})
 	}
 	return m
+}
+
+// NetCalls is the strace -e trace= list for NetworkAccess: every call that reaches or offers a
+// network address.
+const NetCalls = "connect,bind,sendto,sendmsg,sendmmsg"
+
+var (
+	reNetCall = regexp.MustCompile(`\b(connect|bind|sendto|sendmsg|sendmmsg)\(`)
+	reInet    = regexp.MustCompile(`sa_family=AF_INET6?\b`)
+)
+
+// CommandNet returns cmd wrapped in strace tracing NetCalls, writing the trace to traceFile. It skips
+// the test when strace is not installed (fails it under CI).
+func CommandNet(tb testing.TB, traceFile string, name string, args ...string) *exec.Cmd {
+	tb.Helper()
+	testgate.Tool(tb, "strace")
+	return exec.Command("strace", append([]string{"-f", "-qq", "-o", traceFile, "-e", "trace=" + NetCalls, name}, args...)...)
+}
+
+// NetworkAccess returns the strace line when it connected to, bound or sent to an IPv4 or IPv6
+// address, loopback included, whether or not the call succeeded (an attempt is what counts). Unix
+// sockets (D-Bus, a sound server) and netlink are not network access.
+func NetworkAccess(line string) string {
+	if reNetCall.MatchString(line) && reInet.MatchString(line) {
+		return line
+	}
+	return ""
+}
+
+// CheckNoNetwork fails the test for every network access in a CommandNet trace file.
+func CheckNoNetwork(tb testing.TB, traceFile string) {
+	tb.Helper()
+	b, err := os.ReadFile(traceFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var bad []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if v := NetworkAccess(line); v != "" {
+			bad = append(bad, v)
+		}
+	}
+	if len(bad) > 0 {
+		tb.Errorf("the traced process used the network:\n%s", strings.Join(bad, "\n"))
+	}
 }

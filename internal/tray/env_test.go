@@ -2,6 +2,7 @@ package tray_test
 
 import (
 	"bufio"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"os"
 	"os/exec"
 	"strings"
@@ -18,7 +19,7 @@ func sessionBus(t *testing.T) {
 		return
 	}
 	if _, err := exec.LookPath("dbus-daemon"); err != nil {
-		t.Skip("no D-Bus session bus and no dbus-daemon to start one (apt-get install dbus); " +
+		testgate.Missing(t, "no D-Bus session bus and no dbus-daemon to start one (apt-get install dbus); "+
 			"or run internal/tray/testdata/run-tray-test.sh")
 	}
 	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1")
@@ -28,7 +29,7 @@ func sessionBus(t *testing.T) {
 	}
 	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
-		t.Skipf("cannot start dbus-daemon: %v", err)
+		testgate.Missing(t, "cannot start dbus-daemon: %v", err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	addr := make(chan string, 1)
@@ -39,11 +40,11 @@ func sessionBus(t *testing.T) {
 	select {
 	case a := <-addr:
 		if a == "" {
-			t.Skip("dbus-daemon printed no address")
+			testgate.Missing(t, "dbus-daemon printed no address")
 		}
 		t.Setenv("DBUS_SESSION_BUS_ADDRESS", a)
 	case <-time.After(10 * time.Second):
-		t.Skip("dbus-daemon did not start in 10 s")
+		testgate.Missing(t, "dbus-daemon did not start in 10 s")
 	}
 }
 
@@ -55,7 +56,7 @@ func xDisplay(t *testing.T) {
 		return
 	}
 	if _, err := exec.LookPath("Xvfb"); err != nil {
-		t.Skip("no DISPLAY and no Xvfb to start one (apt-get install xvfb); or run internal/tray/testdata/run-tray-test.sh")
+		testgate.Missing(t, "no DISPLAY and no Xvfb to start one (apt-get install xvfb); or run internal/tray/testdata/run-tray-test.sh")
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -65,7 +66,7 @@ func xDisplay(t *testing.T) {
 	cmd.ExtraFiles = []*os.File{w}
 	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
-		t.Skipf("cannot start Xvfb: %v", err)
+		testgate.Missing(t, "cannot start Xvfb: %v", err)
 	}
 	w.Close()
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
@@ -77,11 +78,11 @@ func xDisplay(t *testing.T) {
 	select {
 	case n := <-num:
 		if n == "" {
-			t.Skip("Xvfb did not start")
+			testgate.Missing(t, "Xvfb did not start")
 		}
 		t.Setenv("DISPLAY", ":"+n)
 		t.Setenv("XDG_SESSION_TYPE", "x11")
 	case <-time.After(15 * time.Second):
-		t.Skip("Xvfb did not start in 15 s")
+		testgate.Missing(t, "Xvfb did not start in 15 s")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/vault"
 )
 
@@ -67,7 +68,7 @@ func TestBrowserInterop(t *testing.T) {
 	}
 	chromium := findChromium()
 	if chromium == "" {
-		t.Skip("no Chromium found (install Debian's chromium or set HUSHSCRIBE_CHROMIUM); browser interop not tested")
+		testgate.Missing(t, "no Chromium found (install Debian's chromium or set HUSHSCRIBE_CHROMIUM); browser interop not tested")
 	}
 
 	// Web Crypto's PBKDF2 is slow at 600,000 iterations; the minimum keeps the test quick.
@@ -149,7 +150,7 @@ func TestBrowserInterop(t *testing.T) {
 	cmd.Stderr = &stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // so its helper processes can be stopped with it
 	if err := cmd.Start(); err != nil {
-		t.Skipf("cannot start %s: %v", chromium, err)
+		testgate.Missing(t, "cannot start %s: %v", chromium, err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()

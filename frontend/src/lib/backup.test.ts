@@ -8,6 +8,7 @@ const zero = "0001-01-01T00:00:00Z";
 const base: BackupStatus = {
   available: true, enabled: true, server: ok.server, fingerprint: "", email: ok.email, deviceId: "d1",
   lastSync: zero, syncing: false, lastReport: null as unknown as BackupReport, lastError: "", offline: false, signedOut: false, lastTry: zero,
+  remember: false, pendingDowngrades: [], tampered: false,
 };
 const report = (r: Partial<BackupReport>): BackupReport => ({ pushed: 0, pulled: 0, deletedLocal: 0, deletedRemote: 0, conflicts: 0, skipped: 0, damaged: 0, ...r });
 

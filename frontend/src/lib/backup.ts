@@ -8,7 +8,7 @@ export function normalizeFingerprint(fp: string): string {
 }
 
 /** accountProblem returns why the form cannot be sent yet, or "" when it can. */
-export function accountProblem(a: BackupAccount): string {
+export function accountProblem(a: Pick<BackupAccount, "server" | "fingerprint" | "email" | "password">): string {
   const server = a.server.trim();
   if (!/^https:\/\/[^/\s]+/i.test(server)) return "The server address must start with https://";
   const fp = normalizeFingerprint(a.fingerprint);

@@ -5,6 +5,8 @@ import {
   Events,
   on,
   onFileDrop,
+  setTitle,
+  type DeviceFallback,
   type Job,
   type JobOptions,
   type Model,
@@ -74,6 +76,8 @@ class AppState {
       on(Events.dataDeleted, () => void this.afterWipe()),
       on<QuickRecordState>(Events.quickRecord, (q) => this.quickChanged(q)),
       on<string>(Events.showTranscript, (id) => id && this.openTranscript(id)),
+      // A chosen GPU could not be used: say why, once per loaded model (the job also records it).
+      on<DeviceFallback>(Events.deviceFallback, (f) => this.toast("error", `Transcribing on the CPU: ${f.reason}`, 12000)),
       onFileDrop((paths) => void this.addFiles(paths)),
     );
     await Promise.all([
@@ -85,6 +89,11 @@ class AppState {
       this.loadQuick(),
     ]);
     this.ready = true;
+    // The ready signal: the native window starts titled "Hushscribe (starting)" and gets its name
+    // only from a mounted page; build/screenshot.sh and build/dndtest.sh wait for that title, so an
+    // error page or a page that never mounts fails them. The e2e tests check the data attribute.
+    setTitle("Hushscribe");
+    document.documentElement.dataset.ready = "true";
   }
 
   destroy(): void {

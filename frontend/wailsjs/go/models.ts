@@ -4,6 +4,8 @@ export namespace app {
 	    fingerprint: string;
 	    email: string;
 	    password: string;
+	    remember: boolean;
+	    invite: string;
 	}
 	
 	export interface BackupDevice {
@@ -32,12 +34,39 @@ export namespace app {
 	    email: string;
 	    deviceId: string;
 	    lastSync: string;
+	    remember: boolean;
+	    pendingDowngrades: Array<string>;
 	    syncing: boolean;
 	    lastReport: app.BackupReport;
 	    lastError: string;
 	    offline: boolean;
 	    signedOut: boolean;
+	    tampered: boolean;
 	    lastTry: string;
+	}
+	
+	export interface ComputeDevice {
+	    id: string;
+	    description: string;
+	    backend: string;
+	    type: string;
+	    memoryTotal: number;
+	    memoryFree: number;
+	    usable: boolean;
+	}
+	
+	export interface ComputeDevices {
+	    devices: Array<app.ComputeDevice>;
+	    auto: string;
+	    notes: Array<string>;
+	    selected: string;
+	    modelMemory: number;
+	}
+	
+	export interface DeviceFallback {
+	    wanted: string;
+	    device: string;
+	    reason: string;
 	}
 	
 	export interface Entry {
@@ -108,6 +137,9 @@ export namespace app {
 	    errorKind: string;
 	    detail: string;
 	    transcriptId: string;
+	    device: string;
+	    deviceNote: string;
+	    speed: number;
 	    added: string;
 	    started: string;
 	    finished: string;
@@ -138,6 +170,13 @@ export namespace app {
 	    percent: number;
 	    state: string;
 	    error: string;
+	}
+	
+	export interface PasswordStrength {
+	    acceptable: boolean;
+	    problem: string;
+	    score: number;
+	    bits: number;
 	}
 	
 	export interface Query {
@@ -176,6 +215,7 @@ export namespace app {
 	    speakerPerChannel: boolean;
 	    threads: number;
 	    useGpu: boolean;
+	    device: string;
 	    exportFormat: string;
 	    exportOptions: app.ExportOptions;
 	    inputDevice: string;

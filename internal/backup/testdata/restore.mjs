@@ -1,6 +1,7 @@
 // restore.mjs: a restore from the email address and password alone, with Web Crypto only, as a
 // browser would do it: derive the keys, sign in, open the key file with internal/vault's
-// webcrypto/vault.js, list the changes and decrypt every object. Prints the transcripts' JSON
+// webcrypto/vault.js, list the changes and decrypt every object (format 2 associated data,
+// docs/FORMAT.md; tombstones and the account manifest are skipped). Prints the transcripts' JSON
 // exports as a JSON array. Used by TestWebCryptoRestore.
 //
 //   node restore.mjs SERVER_URL EMAIL PASSWORD ITERATIONS
@@ -39,6 +40,17 @@ const sess = await (
 const key = await unwrapKey(unb64(sess.key_file), encKey);
 const auth = { authorization: "Bearer " + sess.token };
 
+// Format 2 associated data: length-prefixed fields; ad(a, b) is two of them.
+const concat = (...parts) => {
+  const n = parts.reduce((m, p) => m + p.length, 0);
+  const b = new Uint8Array(n);
+  let i = 0;
+  for (const p of parts) b.set(p, (i += p.length) - p.length);
+  return b;
+};
+const ad2 = (kind, object, version) =>
+  concat(ad("hushscribe-backup-v2", kind), ad(sess.account_id, object), ad("v" + version, "").slice(0, 8 + ("v" + version).length));
+
 const out = [];
 let cursor = "";
 for (;;) {
@@ -48,8 +60,20 @@ for (;;) {
     const r = await call("/v1/objects/" + ch.id, { headers: auth });
     const version = r.headers.get("hushscribe-version");
     const envelope = new Uint8Array(await r.arrayBuffer());
-    const plain = await key.open(envelope, ad(ch.id, "v" + version));
-    out.push(JSON.parse(new TextDecoder().decode(plain)));
+    let doc = null;
+    try {
+      doc = JSON.parse(new TextDecoder().decode(await key.open(envelope, ad2("transcript", ch.id, version))));
+    } catch {
+      // A tombstone or the manifest: not a transcript (checked by opening it with its kind).
+      for (const kind of ["tombstone", "manifest"]) {
+        try {
+          await key.open(envelope, ad2(kind, ch.id, version));
+          doc = kind;
+        } catch {}
+      }
+      if (doc === null) throw new Error(`object ${ch.id} v${version} does not authenticate`);
+    }
+    if (typeof doc === "object") out.push(doc);
   }
   cursor = page.cursor;
   if (!page.more) break;

@@ -4,7 +4,7 @@
 //
 // Routes, all under HTTPS with TLS 1.3:
 //
-//	POST   /v1/signup            SignUpRequest        -> Session
+//	POST   /v1/signup            SignUpRequest        -> Session (201), or 403 signup_refused
 //	POST   /v1/signin            SignInRequest        -> Session
 //	POST   /v1/signout           (token)              -> 204
 //	POST   /v1/account/password  PasswordRequest      -> 204 (token; other sessions are ended)
@@ -52,15 +52,17 @@ const (
 
 // Error codes in Error.Code.
 const (
-	CodeBadRequest   = "bad_request"
-	CodeUnauthorized = "unauthorized"
-	CodeNotFound     = "not_found"
-	CodeConflict     = "conflict"
-	CodeExists       = "account_exists"
-	CodeTooLarge     = "too_large"
-	CodeRateLimited  = "rate_limited"
-	CodeLockedOut    = "locked_out"
-	CodeInternal     = "internal"
+	CodeBadRequest    = "bad_request"
+	CodeUnauthorized  = "unauthorized"
+	CodeNotFound      = "not_found"
+	CodeConflict      = "conflict"
+	CodeExists        = "account_exists"
+	CodeTooLarge      = "too_large"
+	CodeRateLimited   = "rate_limited"
+	CodeLockedOut     = "locked_out"
+	CodeSignUpRefused = "signup_refused"
+	CodeQuota         = "quota_exceeded"
+	CodeInternal      = "internal"
 )
 
 // SignUpRequest creates an account. AuthKey is the authentication key derived from the password
@@ -71,6 +73,8 @@ type SignUpRequest struct {
 	AuthKey    []byte `json:"auth_key"`
 	KeyFile    []byte `json:"key_file"`
 	DeviceName string `json:"device_name,omitempty"`
+	// Invite is the invite code a server with invite-only registration asks for.
+	Invite string `json:"invite,omitempty"`
 }
 
 // SignInRequest opens a session. DeviceID, when set and known for the account, reuses that device.

@@ -218,15 +218,21 @@ func Meta(t *testing.T, open func(t *testing.T) backupserver.Meta) {
 	t.Run("login failures", func(t *testing.T) {
 		m := open(t)
 		key := id(t)
-		for i := 1; i < 3; i++ {
-			locked, err := m.LoginFailure(ctx, key, now, 3, time.Minute)
+		b := backupserver.Backoff{Free: 2, First: time.Minute, Max: 4 * time.Minute}
+		for i := 1; i <= 2; i++ {
+			locked, err := m.LoginFailure(ctx, key, now, b)
 			if err != nil || !locked.IsZero() {
 				t.Fatalf("failure %d: locked %v, %v", i, locked, err)
 			}
 		}
-		locked, err := m.LoginFailure(ctx, key, now, 3, time.Minute)
-		if err != nil || !locked.Equal(now.Add(time.Minute)) {
-			t.Fatalf("third failure: locked until %v, %v; want %v", locked, err, now.Add(time.Minute))
+		// Then the lock doubles with each failure, up to Max; the count is not reset.
+		var locked time.Time
+		for i, want := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 4 * time.Minute} {
+			var err error
+			locked, err = m.LoginFailure(ctx, key, now, b)
+			if err != nil || !locked.Equal(now.Add(want)) {
+				t.Fatalf("failure %d: locked until %v, %v; want %v", i+3, locked, err, now.Add(want))
+			}
 		}
 		if got, err := m.LockedUntil(ctx, key); err != nil || !got.Equal(locked) {
 			t.Fatalf("LockedUntil = %v, %v", got, err)

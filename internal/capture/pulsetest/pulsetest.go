@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,7 +43,7 @@ func Start(t testing.TB) *Server {
 	t.Helper()
 	for _, tool := range []string{"pulseaudio", "pactl", "paplay"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("pulsetest: %s not installed (apt-get install pulseaudio pulseaudio-utils): %v", tool, err)
+			testgate.Missing(t, "pulsetest: %s not installed (apt-get install pulseaudio pulseaudio-utils): %v", tool, err)
 		}
 	}
 	// Unix socket paths are limited to 108 bytes, and t.TempDir can be long: use a short dir.
@@ -85,7 +86,7 @@ func Start(t testing.TB) *Server {
 	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		cancel()
-		t.Skipf("pulsetest: cannot start pulseaudio: %v", err)
+		testgate.Missing(t, "pulsetest: cannot start pulseaudio: %v", err)
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
@@ -102,11 +103,11 @@ func Start(t testing.TB) *Server {
 		}
 		select {
 		case <-exited:
-			t.Skipf("pulsetest: pulseaudio exited at start:\n%s", s.log.String())
+			testgate.Missing(t, "pulsetest: pulseaudio exited at start:\n%s", s.log.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Skipf("pulsetest: pulseaudio did not come up in 15 s (pactl: %v %s); its log:\n%s", err, out, s.log.String())
+			testgate.Missing(t, "pulsetest: pulseaudio did not come up in 15 s (pactl: %v %s); its log:\n%s", err, out, s.log.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

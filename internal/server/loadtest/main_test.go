@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"testing"
 	"time"
 )
@@ -23,7 +24,7 @@ func TestCheckLoopback(t *testing.T) {
 // must be answered, with retries turning each 429 into a success eventually.
 func TestRunFake(t *testing.T) {
 	if _, err := corpusFiles(""); err != nil {
-		t.Skip(err)
+		testgate.Missing(t, "%v", err)
 	}
 	code, err := run(options{n: 12, c: 6, workers: 1, queue: 1, fake: 5 * time.Millisecond, duration: time.Minute, format: "srt", retry: true})
 	if err != nil || code != 0 {

@@ -25,6 +25,8 @@ export type QuickRecordState = app.QuickRecordState;
 export type QuickRecordResult = app.QuickRecordResult;
 export type InputDevice = app.InputDevice;
 export type InputLevel = app.InputLevel;
+export type ComputeDevices = app.ComputeDevices;
+export type DeviceFallback = app.DeviceFallback;
 export type Transcript = transcript.Transcript;
 export type Segment = transcript.Segment;
 export type Speaker = transcript.Speaker;
@@ -80,6 +82,8 @@ export const api = {
   formats: wrap(() => App.ExportFormats()),
   exportText: wrap((id: string, format: string, opt: ExportOptions) => App.ExportText(id, format, opt)),
   exportToFile: wrap((id: string, format: string, opt: ExportOptions) => App.ExportToFile(id, format, opt)),
+  exportToFileProtected: wrap((id: string, format: string, opt: ExportOptions, password: string) =>
+    App.ExportToFileProtected(id, format, opt, password)),
 
   // Vault
   vaultStatus: wrap(() => App.VaultStatus()),
@@ -102,7 +106,9 @@ export const api = {
   settings: wrap(() => App.GetSettings()),
   saveSettings: wrap((s: Settings) => App.SaveSettings(s)),
   systemInfo: wrap(() => App.SystemInfo()),
+  computeDevices: wrap(() => App.ComputeDevices()),
   deleteAllData: wrap((confirm: string) => App.DeleteAllData(confirm)),
+  deleteAllDataAndBackup: wrap((confirm: string, backupPassword: string) => App.DeleteAllDataAndBackup(confirm, backupPassword)),
 
   // Quick recording from the microphone (also driven by the tray and the global hotkey)
   quickRecordStatus: wrap(() => App.QuickRecordStatus()),
@@ -119,6 +125,8 @@ export const api = {
   deleteBackupAccount: wrap((password: string) => App.DeleteBackupAccount(password)),
   changeBackupPassword: wrap((oldPw: string, newPw: string) => App.ChangeBackupPassword(oldPw, newPw)),
   backupDevices: wrap(() => App.BackupDevices()),
+  resolveBackupDowngrade: wrap((id: string, accept: boolean) => App.ResolveBackupDowngrade(id, accept)),
+  passwordStrength: wrap((pw: string) => App.PasswordStrength(pw)),
 };
 
 /** Event names the Go side emits (see app/app.go). */
@@ -136,6 +144,7 @@ export const Events = {
   showTranscript: "transcript:show",
   system: "system",
   filesRequested: "files:requested",
+  deviceFallback: "device:fallback",
 } as const;
 
 /** on subscribes to a Go event and returns the unsubscribe function. */

@@ -27,7 +27,11 @@ export function ChooseFiles():Promise<Array<string>>;
 
 export function ClearFinished():Promise<number>;
 
+export function ComputeDevices():Promise<app.ComputeDevices>;
+
 export function DeleteAllData(arg1:string):Promise<void>;
+
+export function DeleteAllDataAndBackup(arg1:string,arg2:string):Promise<void>;
 
 export function DeleteBackupAccount(arg1:string):Promise<app.BackupStatus>;
 
@@ -42,6 +46,8 @@ export function ExportFormats():Promise<Array<app.Format>>;
 export function ExportText(arg1:string,arg2:string,arg3:app.ExportOptions):Promise<string>;
 
 export function ExportToFile(arg1:string,arg2:string,arg3:app.ExportOptions):Promise<string>;
+
+export function ExportToFileProtected(arg1:string,arg2:string,arg3:app.ExportOptions,arg4:string):Promise<string>;
 
 export function GetSettings():Promise<app.Settings>;
 
@@ -65,6 +71,8 @@ export function Lock():Promise<app.VaultStatus>;
 
 export function MediaURL(arg1:string):Promise<string>;
 
+export function PasswordStrength(arg1:string):Promise<app.PasswordStrength>;
+
 export function QuickRecordStart():Promise<app.QuickRecordState>;
 
 export function QuickRecordStatus():Promise<app.QuickRecordState>;
@@ -74,6 +82,8 @@ export function QuickRecordStop():Promise<app.QuickRecordState>;
 export function RemoveJob(arg1:string):Promise<void>;
 
 export function RenameTranscript(arg1:string,arg2:string):Promise<void>;
+
+export function ResolveBackupDowngrade(arg1:string,arg2:boolean):Promise<app.BackupStatus>;
 
 export function RetryJob(arg1:string):Promise<app.Job>;
 

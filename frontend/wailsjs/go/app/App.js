@@ -50,8 +50,16 @@ export function ClearFinished() {
   return window['go']['app']['App']['ClearFinished']();
 }
 
+export function ComputeDevices() {
+  return window['go']['app']['App']['ComputeDevices']();
+}
+
 export function DeleteAllData(arg1) {
   return window['go']['app']['App']['DeleteAllData'](arg1);
+}
+
+export function DeleteAllDataAndBackup(arg1, arg2) {
+  return window['go']['app']['App']['DeleteAllDataAndBackup'](arg1, arg2);
 }
 
 export function DeleteBackupAccount(arg1) {
@@ -80,6 +88,10 @@ export function ExportText(arg1, arg2, arg3) {
 
 export function ExportToFile(arg1, arg2, arg3) {
   return window['go']['app']['App']['ExportToFile'](arg1, arg2, arg3);
+}
+
+export function ExportToFileProtected(arg1, arg2, arg3, arg4) {
+  return window['go']['app']['App']['ExportToFileProtected'](arg1, arg2, arg3, arg4);
 }
 
 export function GetSettings() {
@@ -126,6 +138,10 @@ export function MediaURL(arg1) {
   return window['go']['app']['App']['MediaURL'](arg1);
 }
 
+export function PasswordStrength(arg1) {
+  return window['go']['app']['App']['PasswordStrength'](arg1);
+}
+
 export function QuickRecordStart() {
   return window['go']['app']['App']['QuickRecordStart']();
 }
@@ -144,6 +160,10 @@ export function RemoveJob(arg1) {
 
 export function RenameTranscript(arg1, arg2) {
   return window['go']['app']['App']['RenameTranscript'](arg1, arg2);
+}
+
+export function ResolveBackupDowngrade(arg1, arg2) {
+  return window['go']['app']['App']['ResolveBackupDowngrade'](arg1, arg2);
 }
 
 export function RetryJob(arg1) {

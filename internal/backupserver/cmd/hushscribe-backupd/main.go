@@ -54,6 +54,10 @@ func run() error {
 		s3Plain  = flag.Bool("s3-insecure", false, "talk plain HTTP to the S3 endpoint (same host or private network only)")
 		maxObj   = flag.Int64("max-object-size", 32<<20, "largest object accepted, in bytes")
 		verbose  = flag.Bool("v", false, "log debug messages")
+		register = flag.String("registration", "open", "who may sign up: open, invite (with a code from -invites) or closed")
+		invites  = flag.String("invites", os.Getenv("HUSHSCRIBE_BACKUP_INVITES"), "comma-separated invite codes for -registration invite")
+		quotaB   = flag.Int64("quota-bytes", 10<<30, "storage per account, in bytes")
+		quotaN   = flag.Int64("quota-objects", 100_000, "objects per account")
 	)
 	flag.Parse()
 	level := slog.LevelInfo
@@ -101,7 +105,18 @@ func run() error {
 		return err
 	}
 
-	srv, err := backupserver.New(backupserver.Config{Meta: meta, Blobs: blobs, MaxObjectSize: *maxObj, Logger: logger})
+	reg, err := backupserver.ParseRegistration(*register)
+	if err != nil {
+		return err
+	}
+	var codes []string
+	for _, c := range strings.Split(*invites, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			codes = append(codes, c)
+		}
+	}
+	srv, err := backupserver.New(backupserver.Config{Meta: meta, Blobs: blobs, MaxObjectSize: *maxObj, Logger: logger,
+		Registration: reg, InviteCodes: codes, MaxAccountBytes: *quotaB, MaxAccountObjects: *quotaN})
 	if err != nil {
 		return err
 	}
