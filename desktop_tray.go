@@ -11,6 +11,7 @@ import (
 
 	"github.com/hushscribe/hushscribe/app"
 	"github.com/hushscribe/hushscribe/app/wire"
+	"github.com/hushscribe/hushscribe/internal/dictation"
 	"github.com/hushscribe/hushscribe/internal/quickrecord"
 	"github.com/hushscribe/hushscribe/internal/tray"
 )
@@ -23,12 +24,16 @@ const DefaultHotkey = "Ctrl+Alt+R"
 type trayRunner struct {
 	tray   *tray.Tray
 	hotkey *tray.Hotkey
+	dict   *wire.Dictation
 }
 
 // startTray starts the tray (where a StatusNotifierItem host runs) and registers the global hotkey,
 // both driving q. ctx is Wails' runtime context; vault tells the tray of every vault change.
-func startTray(ctx context.Context, a *app.App, q *wire.QuickRecord, vault *vaultWatcher) *trayRunner {
-	r := &trayRunner{}
+func startTray(ctx context.Context, a *app.App, q *wire.QuickRecord, d *wire.Dictation, vault *vaultWatcher) *trayRunner {
+	r := &trayRunner{dict: d}
+	if d != nil {
+		d.Start() // the dictation shortcut (push-to-talk); problems show in Settings > Dictation
+	}
 	if q == nil {
 		return r
 	}
@@ -63,6 +68,10 @@ func startTray(ctx context.Context, a *app.App, q *wire.QuickRecord, vault *vaul
 		} else {
 			r.tray = t
 			q.Watch(func(s quickrecord.State) { r.update(a, s) })
+			if d != nil {
+				// The icon and tooltip follow dictation too: recording, transcribing, typing.
+				d.Watch(func(dictation.State) { r.update(a, q.RawState()) })
+			}
 			vault.OnVault(func() { r.update(a, q.RawState()) })
 			r.update(a, q.RawState())
 		}
@@ -83,6 +92,9 @@ func (r *trayRunner) update(a *app.App, s quickrecord.State) {
 		return
 	}
 	ts := quickrecord.TrayState(s)
+	if r.dict != nil {
+		ts = dictation.TrayState(ts, r.dict.Dictator().State())
+	}
 	if v, err := a.VaultStatus(); err == nil {
 		ts.VaultLocked, ts.NoVault = v.Locked, !v.HasPassword
 	} else {

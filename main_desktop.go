@@ -32,6 +32,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/capture"
 	"github.com/hushscribe/hushscribe/internal/cli"
 	"github.com/hushscribe/hushscribe/internal/paths"
+	"github.com/hushscribe/hushscribe/internal/textinput"
 	"github.com/hushscribe/hushscribe/internal/tray"
 )
 
@@ -64,13 +65,16 @@ func runDesktop(args []string) error {
 	}
 	rt := app.NewWailsRuntime()
 	vault := newVaultWatcher(rt) // tells the tray when the vault locks or unlocks, wherever that happens
+	v := cli.BuildVersion(context.Background(), cli.Env{})
 	cfg := wire.Config{
+		Build:      app.BuildInfo{Commit: v.Commit, Modified: v.Modified, Whisper: v.Whisper, Backends: v.Backends},
 		Dirs:       dirs,
 		Runtime:    vault,
 		HTTPClient: downloadClient(),
 		Version:    cli.Version,
 		Backend:    os.Getenv("HUSHSCRIBE_BACKEND"),
 		Clipboard:  rt.SetClipboard,
+		TextInput:  textinput.New,  // dictation into other apps (Settings > Dictation)
 		Logger:     slog.Default(), // the same log as log.Printf
 	}
 	// Quick recording needs a microphone backend; without one the window runs without it.
@@ -102,7 +106,7 @@ func runDesktop(args []string) error {
 	startup := func(ctx context.Context) {
 		a.Startup(ctx)
 		wctx.Store(&ctx)
-		go func() { trayDone <- startTray(ctx, a, b.QuickRecord, vault) }()
+		go func() { trayDone <- startTray(ctx, a, b.QuickRecord, b.Dictation, vault) }()
 		queueFiles(a, "", files)
 	}
 	// A second launch (e.g. "Open with Hushscribe" on more files) hands its files to this window

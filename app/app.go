@@ -37,6 +37,7 @@ const (
 	EventQuickRecord    = "quickrecord"     // payload QuickRecordState: quick recording state and input level
 	EventShowTranscript = "transcript:show" // payload string: the transcript id the window should open
 	EventSystem         = "system"          // payload SystemInfo: it changed (e.g. the hotkey was registered)
+	EventDictation      = "dictation"       // payload DictationState: dictation phase, level and problems
 )
 
 // Unbound names the exported methods of App that are not for the page: the Wails lifecycle hooks.
@@ -44,7 +45,7 @@ const (
 var Unbound = []string{"Startup", "Shutdown"}
 
 // EventPayloads are values of the types sent as event payloads, for the page's type declarations.
-var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}, BackupStatus{}, QuickRecordState{}, SystemInfo{}, DeviceFallback{}}
+var EventPayloads = []any{Job{}, ModelProgress{}, VaultStatus{}, Settings{}, BackupStatus{}, QuickRecordState{}, SystemInfo{}, DeviceFallback{}, DictationState{}}
 
 // Deps are the App's collaborators. Library, Runtime and Settings are required; a nil Engines,
 // Decoder, Models, Exporter, Wiper or Backup makes the methods that need it fail with ErrUnavailable.
@@ -62,7 +63,9 @@ type Deps struct {
 	Runtime      Runtime
 	// QuickRecord is the microphone quick recording; nil hides it (QuickRecordStatus().Available).
 	QuickRecord QuickRecorder
-	Settings    *SettingsFile
+	// Dictation is push-to-talk dictation into other apps; nil hides it.
+	Dictation Dictation
+	Settings  *SettingsFile
 
 	// Sources remembers where each transcript's original recording lives, for playback. Nil keeps
 	// them in memory only.
@@ -78,6 +81,8 @@ type Deps struct {
 	Logger *slog.Logger
 	// Version is the product version, for display.
 	Version string
+	// Build describes the binary for the About box (commit, whisper.cpp version, compute backends).
+	Build BuildInfo
 	// DataDir is where everything lives, for display.
 	DataDir string
 	// Now is the clock (default time.Now).
@@ -164,6 +169,9 @@ func (a *App) Startup(ctx context.Context) {
 			a.worker(a.ctx)
 		}()
 	}
+	if a.d.Dictation != nil {
+		a.d.Dictation.Listen(func(s DictationState) { a.emit(EventDictation, s) })
+	}
 	if a.d.QuickRecord != nil {
 		a.d.QuickRecord.Listen(a.quickRecordChanged)
 	}
@@ -216,20 +224,30 @@ func (a *App) background() context.Context {
 
 // SystemInfo describes this installation for the settings view.
 type SystemInfo struct {
-	Version  string `json:"version"`
-	Backend  string `json:"backend"` // compute backend of the engine build ("cpu", "cuda", "metal", ...)
-	MaxCPU   int    `json:"maxCpu"`  // logical CPUs, the upper bound for Settings.Threads
-	DataDir  string `json:"dataDir"`
-	HasVault bool   `json:"hasVault"`
-	OS       string `json:"os"`
+	Version  string    `json:"version"`
+	Build    BuildInfo `json:"build"`
+	Backend  string    `json:"backend"` // compute backend of the engine build ("cpu", "cuda", "metal", ...)
+	MaxCPU   int       `json:"maxCpu"`  // logical CPUs, the upper bound for Settings.Threads
+	DataDir  string    `json:"dataDir"`
+	HasVault bool      `json:"hasVault"`
+	OS       string    `json:"os"`
 	// Hotkey is the global shortcut that starts and stops a quick recording ("" = none registered).
 	Hotkey string `json:"hotkey"`
+}
+
+// BuildInfo is what `hushscribe version` prints, for the About box in Settings.
+type BuildInfo struct {
+	Commit   string   `json:"commit"`
+	Modified bool     `json:"modified"`
+	Whisper  string   `json:"whisper"`  // the whisper.cpp version the process loaded
+	Backends []string `json:"backends"` // the compute devices the loaded backends found
 }
 
 // SystemInfo returns facts about this installation.
 func (a *App) SystemInfo() (SystemInfo, error) {
 	return SystemInfo{
 		Version:  a.d.Version,
+		Build:    a.d.Build,
 		Backend:  a.d.Backend,
 		MaxCPU:   runtime.NumCPU(),
 		DataDir:  a.d.DataDir,

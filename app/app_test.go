@@ -172,6 +172,57 @@ func TestSpeakerPerChannel(t *testing.T) {
 	}
 }
 
+func TestDualMonoIsTranscribedOnce(t *testing.T) {
+	f := newFixture(t, nil)
+	p, err := apptest.WriteDualMono(f.dir, "mono-as-stereo.wav", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, _ := f.app.AddFiles([]string{p}, app.JobOptions{SpeakerPerChannel: true})
+	j := f.waitJob(t, jobs[0].ID)
+	tr, err := f.app.GetTranscript(j.TranscriptID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Transcribed once: the fake engine gives one segment a second, without speakers.
+	if len(tr.Speakers) != 0 || len(tr.Segments) != 3 {
+		t.Fatalf("speakers %v, %d segments; want the text once", tr.Speakers, len(tr.Segments))
+	}
+	if !strings.Contains(j.Notice, "transcribed once") {
+		t.Errorf("notice = %q", j.Notice)
+	}
+	if j.Duration != 3*time.Second {
+		t.Errorf("duration = %v", j.Duration)
+	}
+}
+
+func TestSpeakerPerChannelPerFile(t *testing.T) {
+	f := newFixture(t, nil)
+	p := f.audio(t, "call.wav", 3, 2)
+	jobs, _ := f.app.AddFiles([]string{p}, app.JobOptions{}) // the default: off
+	j := f.waitJob(t, jobs[0].ID)
+	first := j.TranscriptID
+	mark := f.rt.Len()
+	// This one file again, with a speaker per channel: queued again, a second transcript.
+	if _, err := f.app.SetJobSpeakerPerChannel(j.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	j = f.waitJobAfter(t, mark, j.ID)
+	if j.State != app.JobDone || !j.Options.SpeakerPerChannel || j.TranscriptID == first {
+		t.Fatalf("job = %+v", j)
+	}
+	tr, _ := f.app.GetTranscript(j.TranscriptID)
+	if len(tr.Speakers) != 2 {
+		t.Errorf("speakers = %v", tr.Speakers)
+	}
+	if _, err := f.app.GetTranscript(first); err != nil {
+		t.Errorf("the first transcript is gone: %v", err)
+	}
+	if _, err := f.app.SetJobSpeakerPerChannel("job-404", true); !errors.Is(err, app.ErrNotFound) {
+		t.Errorf("unknown job = %v", err)
+	}
+}
+
 func TestBadFilesFailClearly(t *testing.T) {
 	f := newFixture(t, nil)
 	corrupt := filepath.Join(f.dir, "broken.mp3")
@@ -310,7 +361,7 @@ func TestSettingsRoundTrip(t *testing.T) {
 	if s.CloudBackup {
 		t.Error("cloud backup on by default")
 	}
-	s.Language, s.Level, s.SpeakerPerChannel, s.Threads = "de", transcript.Private, true, 3
+	s.Language, s.Level, s.SpeakerPerChannel, s.Threads, s.UILanguage = "de", transcript.Private, true, 3, "fr"
 	if _, err := f.app.SaveSettings(s); err != nil {
 		t.Fatal(err)
 	}
@@ -337,6 +388,7 @@ func TestSettingsRoundTrip(t *testing.T) {
 		{Language: "auto", Level: "top-secret"},
 		{Language: "auto", Level: transcript.Standard, Threads: -1},
 		{Language: "", Level: transcript.Standard},
+		{Language: "auto", Level: transcript.Standard, UILanguage: "klingon"},
 	} {
 		if _, err := f.app.SaveSettings(bad); !errors.Is(err, app.ErrInvalid) {
 			t.Errorf("SaveSettings(%+v) = %v", bad, err)

@@ -69,8 +69,25 @@ type Entry struct {
 	Created    time.Time        `json:"created"`
 	Locked     bool             `json:"locked"`
 	Snippet    string           `json:"snippet"` // with a search: the matching text
-	Preview    string           `json:"preview"` // the start of the text, on one line
-	Segments   int              `json:"segments"`
+	// With a search: how many segments match, and the first few of them (where the editor lands).
+	Hits     int          `json:"hits"`
+	Matches  []EntryMatch `json:"matches"`
+	Preview  string       `json:"preview"` // the start of the text, on one line
+	Segments int          `json:"segments"`
+}
+
+// EntryMatch is one matching segment of a search result: where it is and its text, split into
+// spans with the matching words marked (plain text, not markup).
+type EntryMatch struct {
+	Segment int           `json:"segment"`
+	Start   time.Duration `json:"start"`
+	Spans   []MatchSpan   `json:"spans"`
+}
+
+// MatchSpan is a piece of a snippet; Match marks a word of the query.
+type MatchSpan struct {
+	Text  string `json:"text"`
+	Match bool   `json:"match"`
 }
 
 // Vault is the password that protects Private transcripts (the store's lock).
@@ -140,8 +157,9 @@ type TranscribeOptions struct {
 	Translate bool
 	Threads   int // 0 = all cores
 	Progress  func(percent int)
-	// Prompt is text to condition on (a long file's windows carry the text before them);
-	// Temperature and TemperatureFallback re-decode a window caught in a repetition loop.
+	// Prompt is text to condition on: vocabulary and style (dictation's custom vocabulary), and for a
+	// long file's windows the text before them. Temperature and TemperatureFallback re-decode a
+	// window caught in a repetition loop.
 	Prompt              string
 	Temperature         float32
 	TemperatureFallback bool

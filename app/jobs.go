@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hushscribe/hushscribe/internal/audio"
 	"github.com/hushscribe/hushscribe/internal/longform"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 )
@@ -65,6 +66,11 @@ type Job struct {
 	// Stage says what a running job is doing: "decoding", "loading model", "transcribing", "saving".
 	Stage   string `json:"stage"`
 	Percent int    `json:"percent"` // 0..100
+	// Duration is the audio's length, known once the file is decoded (0 before).
+	Duration time.Duration `json:"duration"`
+	// Notice is something the user should know about a finished job, e.g. that the two channels of
+	// a "one speaker per channel" file were the same recording and were transcribed once.
+	Notice string `json:"notice"`
 	// Remaining is the estimated time left in whole seconds; -1 while unknown.
 	Remaining    int       `json:"remaining"`
 	Error        string    `json:"error"`     // a sentence for the user
@@ -310,6 +316,39 @@ func (a *App) RetryJob(id string) (Job, error) {
 	return j, nil
 }
 
+// SetJobSpeakerPerChannel changes "one speaker per channel" for one file. A waiting job just takes
+// the new choice; a finished one (done, failed or cancelled) is queued again with it (a done job's
+// transcript stays in the library). A running job cannot change: ErrInvalid.
+func (a *App) SetJobSpeakerPerChannel(id string, on bool) (Job, error) {
+	var bad bool
+	j, ok := a.jobs.update(id, func(j *Job) {
+		switch {
+		case j.State == JobQueued:
+			j.Options.SpeakerPerChannel = on
+		case j.State.finished():
+			opt := j.Options
+			opt.SpeakerPerChannel = on
+			*j = Job{ID: j.ID, Path: j.Path, Name: j.Name, Options: opt, Added: j.Added, State: JobQueued, Remaining: -1}
+			if st, err := os.Stat(j.Path); err == nil {
+				j.Size = st.Size()
+			}
+		default:
+			bad = true
+		}
+	})
+	switch {
+	case !ok:
+		return Job{}, fmt.Errorf("job %s: %w", id, ErrNotFound)
+	case bad:
+		return Job{}, fmt.Errorf("job %s: %w: it is being transcribed; cancel it first", id, ErrInvalid)
+	}
+	a.jobs.mu.Lock()
+	a.jobs.cond.Broadcast()
+	a.jobs.mu.Unlock()
+	a.emit(EventJob, j)
+	return j, nil
+}
+
 // RemoveJob removes a finished job from the list (the transcript stays in the library).
 func (a *App) RemoveJob(id string) error {
 	q := a.jobs
@@ -488,6 +527,20 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	if len(channels) == 0 || len(channels[0]) == 0 {
 		return "", fmt.Errorf("decode %s: %w", j.Name, ErrEmpty)
 	}
+	length := time.Duration(len(channels[0])) * time.Second / sampleRate
+	perChannel := j.Options.SpeakerPerChannel && len(channels) > 1
+	work := channels // what is transcribed; channels stays whole for the zeroing above
+	notice := ""
+	if perChannel && sameChannels(channels) {
+		// A mono recording stored as stereo: one speaker per channel would give every sentence
+		// twice, as Speaker 1 and Speaker 2.
+		perChannel = false
+		work = channels[:1]
+		notice = "The channels are the same recording, so it was transcribed once, without a speaker per channel."
+	}
+	if nj, ok := a.jobs.update(j.ID, func(j *Job) { j.Duration, j.Notice = length, notice }); ok && nj.State == JobRunning {
+		a.emit(EventJob, nj)
+	}
 	p.set("loading model", pctDecoded)
 	eng, release, err := a.loadEngine(j, modelPath, set)
 	if err != nil {
@@ -499,11 +552,11 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 
 	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads}
 	var t *transcript.Transcript
-	if j.Options.SpeakerPerChannel && len(channels) > 1 {
-		t, err = transcribeChannels(ctx, eng, channels, opt, p)
+	if perChannel {
+		t, err = transcribeChannels(ctx, eng, work, opt, p)
 	} else {
 		opt.Progress = func(pc int) { p.set("transcribing", pctLoaded+pc*(pctSpoken-pctLoaded)/100) }
-		m := mono(channels) // a new buffer when there are several channels
+		m := mono(work) // a new buffer when there are several channels
 		defer clear(m)
 		t, err = eng.Transcribe(ctx, m, opt)
 	}
@@ -609,6 +662,16 @@ func (a *App) save(ctx context.Context, j Job, t *transcript.Transcript, duratio
 }
 
 const sampleRate = 16000
+
+// sameChannels reports whether every channel carries the same signal as the first.
+func sameChannels(ch [][]float32) bool {
+	for _, c := range ch[1:] {
+		if !audio.NearlyIdentical(ch[0], c) {
+			return false
+		}
+	}
+	return true
+}
 
 // mono returns the only channel, or the average of several.
 func mono(ch [][]float32) []float32 {

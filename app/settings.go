@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -44,9 +45,18 @@ type Settings struct {
 	// costs CPU or GPU time while recording).
 	QuickPreview bool `json:"quickPreview"`
 
+	// Dictation: the push-to-talk shortcut types the text into the focused app (app/dictation.go).
+	Dictation DictationSettings `json:"dictation"`
+
 	// Network: everything that could leave the machine, off by default.
 	CloudBackup bool `json:"cloudBackup"`
+
+	// UILanguage is the window's language: one of UILanguages, or "" to follow the system.
+	UILanguage string `json:"uiLanguage"`
 }
+
+// UILanguages are the languages the window is translated into.
+var UILanguages = []string{"en", "de", "fr", "es", "it", "pt"}
 
 // DefaultSettings are the settings of a fresh installation.
 func DefaultSettings() Settings {
@@ -60,6 +70,7 @@ func DefaultSettings() Settings {
 		QuickCopy:     true,
 		QuickSave:     true,
 		QuickPreview:  true,
+		Dictation:     DefaultDictationSettings(),
 	}
 }
 
@@ -67,6 +78,9 @@ func DefaultSettings() Settings {
 const MaxQuickSilenceSeconds = 600
 
 func (s Settings) validate() error {
+	if s.UILanguage != "" && !slices.Contains(UILanguages, s.UILanguage) {
+		return fmt.Errorf("%w: window language %q (choose one of %s, or none to follow the system)", ErrInvalid, s.UILanguage, strings.Join(UILanguages, ", "))
+	}
 	if !s.Level.Valid() {
 		return fmt.Errorf("%w: privacy level %q", ErrInvalid, s.Level)
 	}
@@ -85,7 +99,7 @@ func (s Settings) validate() error {
 	if s.Language == "" || len(s.Language) > 8 || strings.ContainsAny(s.Language, " /\\") {
 		return fmt.Errorf("%w: language %q", ErrInvalid, s.Language)
 	}
-	return nil
+	return s.Dictation.validate()
 }
 
 // SettingsFile keeps Settings in a JSON file, written atomically. Keys it does not know (written by
@@ -153,6 +167,9 @@ func (f *SettingsFile) load() (Settings, map[string]json.RawMessage, error) {
 		}
 		if len(s.InputDevice) > 1024 {
 			s.InputDevice = ""
+		}
+		if s.Dictation.validate() != nil {
+			s.Dictation = def.Dictation
 		}
 	}
 	return s, raw, nil
@@ -234,9 +251,17 @@ func (a *App) GetSettings() (Settings, error) {
 
 // SaveSettings validates and stores s and returns what was stored.
 func (a *App) SaveSettings(s Settings) (Settings, error) {
+	if d := a.d.Dictation; d != nil {
+		if err := d.CheckShortcut(s.Dictation.Shortcut); err != nil {
+			return Settings{}, fmt.Errorf("save settings: %w: dictation shortcut: %v", ErrInvalid, err)
+		}
+	}
 	if err := a.d.Settings.Save(s); err != nil {
 		return Settings{}, fmt.Errorf("save settings: %w", err)
 	}
 	a.emit(EventSettings, s)
+	if d := a.d.Dictation; d != nil {
+		d.Apply() // a new shortcut or insert method; problems show in DictationStatus
+	}
 	return s, nil
 }

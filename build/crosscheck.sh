@@ -4,7 +4,7 @@
 #   windows/amd64: every package, and the desktop app (main with -tags desktop), with MinGW-w64 as
 #                  the C compiler for cgo (whisper.cpp, miniaudio, SQLite): the tray, the hotkey,
 #                  Wails' WebView2 shell, the microphone.
-#   darwin/amd64:  the tray, hotkey, microphone and quick record packages, with build/crosscheck/
+#   darwin/amd64:  the tray, hotkey, microphone, quick record, dictation and text input packages, with build/crosscheck/
 #                  darwin-cc standing in for Apple's clang (no macOS SDK here). The desktop main
 #                  package is left out on macOS: Wails' Cocoa preambles need the real SDK.
 #
@@ -23,5 +23,6 @@ GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ \
 
 echo "== darwin/amd64"
 GOOS=darwin GOARCH=amd64 CC="$PWD/build/crosscheck/darwin-cc" \
-  go vet ./internal/tray/ ./internal/capture/... ./internal/quickrecord/ ./internal/engine/ ./internal/store/
+  go vet ./internal/tray/ ./internal/capture/... ./internal/quickrecord/ ./internal/engine/ ./internal/store/ \
+  ./internal/textinput/ ./internal/dictation/
 echo "crosscheck: ok"

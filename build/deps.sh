@@ -12,6 +12,7 @@ pkgs=(
   xdotool xclip python3-gi gir1.2-gtk-3.0                # tests: native drag and drop and file dialog (build/dndtest.sh)
   dbus-x11 gnome-keyring libsecret-tools                 # tests: a real Secret Service for go-keyring
   pulseaudio pulseaudio-utils                            # tests: a null sink + monitor for microphone capture
+  xterm at-spi2-core                                     # tests: dictation into a terminal; the password-field check (build/dictationtest.sh)
   postgresql                                             # tests: the backup server's PostgreSQL store
   libreoffice-writer-nogui                               # tests: the DOCX export opens in LibreOffice (internal/export)
   gcc-mingw-w64-x86-64-posix                             # tests: type-check the Windows build (build/crosscheck.sh)

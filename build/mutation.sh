@@ -32,8 +32,8 @@ declare -A exclude=(
   [internal/backup]='_test\.go$'
   [internal/wipe]='_test\.go$'
   [internal/audio]='_test\.go$|dot_'
-  [internal/server]='_test\.go$|/(adapters|errors|format|job|languages|metrics|models|request|server)\.go$|loadtest/'
-  [internal/engine]='_test\.go$|/(modelfile|whisper)\.go$'
+  [internal/server]='_test\.go$|(^|/)(adapters|errors|format|job|languages|metrics|models|request|server|device)\.go$|loadtest/'
+  [internal/engine]='_test\.go$|(^|/)(modelfile|whisper|devices?|backend[a-z_]*)\.go$'
 )
 pkgs=("$@")
 [ ${#pkgs[@]} -eq 0 ] && pkgs=(internal/vault internal/wipe internal/store internal/backup internal/server internal/audio internal/engine)

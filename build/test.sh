@@ -7,7 +7,8 @@
 #   go vet of the Windows and macOS builds (build/crosscheck.sh);
 #   the frontend's unit tests and end-to-end tests in headless Chromium; the desktop window screenshot
 #   check, and that app driven under Xvfb (native drag and drop, the native file dialog, a quick
-#   recording with the global hotkey); the keychain tests against a real Secret Service.
+#   recording with the global hotkey); push-to-talk dictation typed into a GTK entry, an xterm and
+#   Chromium (build/dictationtest.sh); the keychain tests against a real Secret Service.
 # Environment: HUSHSCRIBE_CORPUS (default ../shared/corpus), GOTEST_FLAGS (extra go test flags), CI (set:
 # a missing tool or an unlisted skip fails; PostgreSQL is required, as HUSHSCRIBE_TEST_POSTGRES=1).
 set -uo pipefail
@@ -44,7 +45,7 @@ step "go test" gotest -timeout 40m ${GOTEST_FLAGS:-} ./...
 # idle timer, the backup client and server, the app's job workers and quick recording) again under
 # the race detector.
 step "go test -race (concurrent packages)" gotest -race -timeout 40m ${GOTEST_FLAGS:-} \
-  ./internal/server ./internal/store ./internal/backup ./internal/backupserver ./internal/quickrecord ./app ./app/wire
+  ./internal/server ./internal/store ./internal/backup ./internal/backupserver ./internal/quickrecord ./internal/dictation ./internal/textinput ./app ./app/wire
 step "go vet for Windows and macOS" build/crosscheck.sh
 if [ -f internal/keychain/testdata/run-real.sh ]; then
   step "keychain (real Secret Service)" bash internal/keychain/testdata/run-real.sh
@@ -63,6 +64,9 @@ if [ -f frontend/package.json ]; then
     step "desktop window under Xvfb" bash build/screenshot.sh bin/hushscribe
     step "desktop app driven like a user (drop, file dialog, hotkey recording)" bash build/dndtest.sh bin/hushscribe
   fi
+fi
+if [ -f build/dictationtest.sh ]; then # after the frontend steps, which install playwright-core
+  step "dictation into GTK, xterm and Chromium (Xvfb, PulseAudio, XTEST, AT-SPI)" bash build/dictationtest.sh
 fi
 step "Debian package on a clean Debian 12 (lintian, apt install, transcribe, window)" build/packagetest.sh
 step "Windows build under Wine (transcript parity, vault/store/export/modelmgr tests)" build/windows.sh "${TMPDIR:-/tmp}/hushscribe-windows-dist"

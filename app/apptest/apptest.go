@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -578,6 +579,12 @@ func WriteAudio(dir, name string, seconds, channels int) (string, error) {
 	return p, os.WriteFile(p, []byte(fmt.Sprintf("FAKEAUDIO %d %d", seconds, channels)), 0o644)
 }
 
+// WriteDualMono writes a fake two-channel audio file whose channels are the same recording.
+func WriteDualMono(dir, name string, seconds int) (string, error) {
+	p := filepath.Join(dir, name)
+	return p, os.WriteFile(p, []byte(fmt.Sprintf("FAKEAUDIO %d 2 dual", seconds)), 0o644)
+}
+
 // DecodeFile decodes a fake audio file.
 func (Decoder) DecodeFile(_ context.Context, path string, keep bool) ([][]float32, error) {
 	b, err := os.ReadFile(path)
@@ -598,9 +605,19 @@ func (Decoder) DecodeFile(_ context.Context, path string, keep bool) ([][]float3
 	if !keep {
 		chans = 1
 	}
+	// Each channel is a different tone (so "one speaker per channel" sees different channels);
+	// a file written by WriteDualMono has the same tone on both.
+	dual := strings.HasSuffix(strings.TrimSpace(string(b)), " dual")
 	out := make([][]float32, chans)
 	for i := range out {
 		out[i] = make([]float32, secs*16000)
+		f := float64(i + 1)
+		if dual {
+			f = 1
+		}
+		for k := range out[i] {
+			out[i][k] = float32(0.1 * math.Sin(float64(k)*0.03*f))
+		}
 	}
 	return out, nil
 }

@@ -343,7 +343,7 @@ func (w *wiper) Wipe(ctx context.Context) error {
 		IncludeModels: true, Keychain: w.cfg.Keychain,
 	})
 	w.lib.mu.Lock()
-	w.lib.prefs = vaultPrefs{}
+	w.lib.prefs = defaultVaultPrefs()
 	w.lib.mu.Unlock()
 	if merr := os.MkdirAll(w.cfg.Dirs.Models, 0o700); merr != nil {
 		err = errors.Join(err, merr)

@@ -241,3 +241,51 @@ func TestBackupKeychainOptIn(t *testing.T) {
 		}
 	}
 }
+
+// TestBackupTamperingIsReported: with the app's wiring, a server that rolls the account back (here:
+// every object's version number lowered in its database) is reported as ErrBackupTampered and in
+// BackupStatus.Tampered, and the library is untouched.
+func TestBackupTamperingIsReported(t *testing.T) {
+	srv := backuptest.Start(t)
+	ctx := context.Background()
+	a := newDevice(t, "laptop")
+	tr := &transcript.Transcript{Title: "Board meeting", Language: "en", Created: time.Now(),
+		Segments: []transcript.Segment{{End: time.Second, Text: "the merger is approved"}}}
+	if err := a.b.Deps.Library.Save(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	acct := app.BackupAccount{Server: srv.URL, Fingerprint: srv.Fingerprint, Email: "tamper@example.org", Password: "correct horse battery"}
+	if _, err := a.app.BackupSignUp(acct); err != nil {
+		t.Fatal(err)
+	}
+	edit := func(title string) {
+		t.Helper()
+		got, err := a.app.GetTranscript(tr.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Title = title
+		if _, err := a.app.SaveTranscript(*got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, title := range []string{"Board meeting (draft)", "Board meeting (final)"} {
+		edit(title)
+		if st, err := a.app.SyncBackup(); err != nil || st.Tampered {
+			t.Fatalf("sync: %+v, %v", st, err)
+		}
+	}
+	if _, err := srv.Meta().DB().Exec("UPDATE objects SET version = version - 1 WHERE version > 1"); err != nil {
+		t.Fatal(err)
+	}
+	edit("Board meeting (edited)")
+	if _, err := a.app.SyncBackup(); !errors.Is(err, app.ErrBackupTampered) {
+		t.Fatalf("sync against a rolled-back account: %v, want ErrBackupTampered", err)
+	}
+	if st, _ := a.app.BackupStatus(); !st.Tampered || st.LastError == "" {
+		t.Fatalf("status %+v", st)
+	}
+	if got, err := a.app.GetTranscript(tr.ID); err != nil || got.Title != "Board meeting (edited)" {
+		t.Fatalf("library after the sync: %+v, %v", got, err)
+	}
+}

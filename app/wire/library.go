@@ -50,11 +50,15 @@ func entry(s store.Summary) app.Entry {
 	}
 }
 
-// searchHits bounds the segments one library search looks at.
+// searchHits bounds the transcripts one library search returns.
 const searchHits = 2000
 
-// List lists, or with f.Text searches: transcripts with a matching segment (the store's full-text
-// search: Standard ones always, Private ones while unlocked) or a matching title, newest first.
+// searchSnippets is how many matching segments each search result shows.
+const searchSnippets = 3
+
+// List lists, or with f.Text searches: transcripts that contain every word of the query anywhere in
+// their text (store.SearchTranscripts: Standard ones always, Private ones while unlocked), with the
+// hit count and the first matching segments, or whose title matches; newest first.
 func (x *library) List(ctx context.Context, f app.Filter) ([]app.Entry, error) {
 	l, err := x.store()
 	if err != nil {
@@ -76,14 +80,18 @@ func (x *library) List(ctx context.Context, f app.Filter) ([]app.Entry, error) {
 		return limit(out, f.Limit), nil
 	}
 	sf.Limit = searchHits
-	hits, err := l.Search(ctx, f.Text, sf)
+	found, err := l.SearchTranscripts(ctx, f.Text, sf, searchSnippets)
 	if err != nil {
 		return nil, libErr(err)
 	}
+	byID := map[string]store.TranscriptHit{}
+	for _, r := range found {
+		byID[r.ID] = r
+	}
 	snippet := map[string]string{}
-	for _, h := range hits {
-		if _, ok := snippet[h.ID]; !ok {
-			snippet[h.ID] = store.SnippetText(h.Snippet, "", "")
+	for _, r := range found {
+		if len(r.First) > 0 {
+			snippet[r.ID] = store.SnippetText(r.First[0].Snippet, "", "")
 		}
 	}
 	q := strings.ToLower(f.Text)
@@ -94,6 +102,16 @@ func (x *library) List(ctx context.Context, f app.Filter) ([]app.Entry, error) {
 		}
 		e := entry(s)
 		e.Snippet = sn
+		if r, ok := byID[s.ID]; ok {
+			e.Hits = r.Hits
+			for _, h := range r.First {
+				m := app.EntryMatch{Segment: h.Segment, Start: h.Start}
+				for _, sp := range h.Snippet {
+					m.Spans = append(m.Spans, app.MatchSpan{Text: sp.Text, Match: sp.Match})
+				}
+				e.Matches = append(e.Matches, m)
+			}
+		}
 		out = append(out, e)
 	}
 	return limit(out, f.Limit), nil

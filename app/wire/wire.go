@@ -20,6 +20,7 @@ import (
 
 	"github.com/hushscribe/hushscribe/app"
 	"github.com/hushscribe/hushscribe/internal/capture"
+	"github.com/hushscribe/hushscribe/internal/dictation"
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/modelmgr"
 	"github.com/hushscribe/hushscribe/internal/paths"
@@ -44,6 +45,8 @@ type Config struct {
 	// Logger gets what the log should say (a compute device fallback); nil discards.
 	Logger  *slog.Logger
 	Version string
+	// Build describes the binary (the About box).
+	Build   app.BuildInfo
 	Workers int
 	// Backup tunes the opt-in cloud backup client (tests lower its key derivation cost).
 	Backup BackupOptions
@@ -54,6 +57,10 @@ type Config struct {
 	Clipboard func(text string) error
 	// Notifier tells the user a quick recording is done; nil shows no notification.
 	Notifier quickrecord.Notifier
+	// TextInput opens the inserter that types dictations into other apps (textinput.New); nil
+	// leaves dictation out (it also needs Capture). Hotkeys registers its keys (nil = the tray's).
+	TextInput TextInput
+	Hotkeys   dictation.Hotkeys
 
 	// idleTick is how often the idle lock checks the library (0 = defaultIdleTick); tests lower it.
 	idleTick time.Duration
@@ -73,7 +80,10 @@ type Backend struct {
 	Deps app.Deps
 	// QuickRecord is the quick recording (also Deps.QuickRecord); nil without Config.Capture.
 	QuickRecord *QuickRecord
-	lib         *library
+	// Dictation is push-to-talk dictation (also Deps.Dictation); nil without Config.Capture and
+	// Config.TextInput. Call its Start once the desktop's main loop runs.
+	Dictation *Dictation
+	lib       *library
 }
 
 // Open opens the library and the model manager under cfg.Dirs and returns the app's Deps.
@@ -119,6 +129,7 @@ func Open(cfg Config) (*Backend, error) {
 		Devices:      computeDevices{},
 		Logger:       cfg.Logger,
 		Version:      cfg.Version,
+		Build:        cfg.Build,
 		DataDir:      cfg.Dirs.Root,
 	}
 	if cfg.Capture != nil {
@@ -134,14 +145,31 @@ func Open(cfg Config) (*Backend, error) {
 		// The idle lock, like App.Lock, drops the last quick recording's text from memory.
 		lib.setOnLock(q.ForgetLast)
 	}
+	if cfg.Capture != nil && cfg.TextInput != nil {
+		d, err := newDictation(dictationConfig{
+			Backend: cfg.Capture, Settings: b.Deps.Settings, Models: b.Deps.Models, Engines: b.Deps.Engines,
+			Saver: lib, Clipboard: cfg.Clipboard, Notifier: cfg.Notifier, TextInput: cfg.TextInput, Hotkeys: cfg.Hotkeys,
+		})
+		if err != nil {
+			if b.QuickRecord != nil {
+				b.QuickRecord.close()
+			}
+			lib.close()
+			return nil, err
+		}
+		b.Dictation, b.Deps.Dictation = d, d
+	}
 	return b, nil
 }
 
 // Close stops the quick recording and closes the library.
 func (b *Backend) Close() error {
 	var err error
+	if b.Dictation != nil {
+		err = b.Dictation.close()
+	}
 	if b.QuickRecord != nil {
-		err = b.QuickRecord.close()
+		err = errors.Join(err, b.QuickRecord.close())
 	}
 	return errors.Join(err, b.lib.close())
 }
@@ -151,6 +179,12 @@ type vaultPrefs struct {
 	IdleMinutes int  `json:"idleMinutes"`
 	Remember    bool `json:"remember"`
 }
+
+// DefaultIdleMinutes is how long the vault stays unlocked without use until someone chooses
+// otherwise: medical and legal transcripts should not stay open on an unattended machine.
+const DefaultIdleMinutes = 15
+
+func defaultVaultPrefs() vaultPrefs { return vaultPrefs{IdleMinutes: DefaultIdleMinutes} }
 
 // library adapts *store.Library to app.Library and app.Vault, and adds the idle lock whose timeout
 // the user can change while the app runs.
@@ -176,7 +210,7 @@ func (x *library) setOnLock(f func()) {
 }
 
 func openLibrary(cfg Config) (*library, error) {
-	x := &library{cfg: cfg, prefsPath: filepath.Join(cfg.Dirs.Root, "vault.json")}
+	x := &library{cfg: cfg, prefsPath: filepath.Join(cfg.Dirs.Root, "vault.json"), prefs: defaultVaultPrefs()}
 	if b, err := os.ReadFile(x.prefsPath); err == nil {
 		_ = json.Unmarshal(b, &x.prefs)
 	}

@@ -102,6 +102,10 @@ func TestLibraryAndVault(t *testing.T) {
 	if es, _ := lib.List(ctx, app.Filter{}); len(es) != 2 || es[0].Preview != "confidential diagnosis" {
 		t.Errorf("unlocked list = %+v", es)
 	}
+	// A new vault locks after 15 minutes without use until the user chooses otherwise.
+	if st, _ := v.Status(ctx); st.IdleMinutes != 15 {
+		t.Errorf("default idle lock = %d min, want 15", st.IdleMinutes)
+	}
 	if err := v.SetIdleTimeout(ctx, 5*time.Minute); err != nil {
 		t.Fatal(err)
 	}
@@ -224,5 +228,40 @@ func TestModelsAndTranscription(t *testing.T) {
 	}
 	if _, err := b.Deps.Engines.Open(bogus, false); !errors.Is(err, app.ErrModel) {
 		t.Errorf("open of a non-model = %v", err)
+	}
+}
+
+func TestLibrarySearchFindsTranscripts(t *testing.T) {
+	b, _ := open(t)
+	ctx := context.Background()
+	lib := b.Deps.Library
+	tr := &transcript.Transcript{Title: "Interview", Language: "en", Segments: []transcript.Segment{
+		{Start: 0, End: time.Second, Text: "We talked about the budget."},
+		{Start: 61 * time.Second, End: 62 * time.Second, Text: "Then the river came up."},
+		{Start: 90 * time.Second, End: 91 * time.Second, Text: "The budget again."},
+	}}
+	if err := lib.Save(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	// Both words, in different segments: found, with every segment that has either counted.
+	es, err := lib.List(ctx, app.Filter{Text: "river budget"})
+	if err != nil || len(es) != 1 {
+		t.Fatalf("List = %+v, %v", es, err)
+	}
+	e := es[0]
+	if e.Hits != 3 || len(e.Matches) != 3 || e.Matches[0].Segment != 0 || e.Matches[1].Start != 61*time.Second {
+		t.Fatalf("hits %d, matches %+v", e.Hits, e.Matches)
+	}
+	var marked []string
+	for _, sp := range e.Matches[1].Spans {
+		if sp.Match {
+			marked = append(marked, sp.Text)
+		}
+	}
+	if len(marked) != 1 || marked[0] != "river" {
+		t.Errorf("marked %v", marked)
+	}
+	if es, _ := lib.List(ctx, app.Filter{Text: "river garden"}); len(es) != 0 {
+		t.Errorf("a missing word still matched: %+v", es)
 	}
 }

@@ -567,9 +567,18 @@ func loadState(path string) (*state, error) {
 	if st.Retry == nil {
 		st.Retry = map[string]int64{}
 	}
-	for _, e := range st.Entries {
+	for id, e := range st.Entries {
+		if e == nil {
+			delete(st.Entries, id)
+			continue
+		}
 		if e.Version > st.Seen[e.Object] {
 			st.Seen[e.Object] = e.Version
+		}
+	}
+	for id, p := range st.Pending {
+		if p == nil {
+			delete(st.Pending, id)
 		}
 	}
 	return st, nil

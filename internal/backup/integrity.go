@@ -323,8 +323,7 @@ func (s *syncer) holdDowngrade(o *opened, e *entry) bool {
 		return false
 	}
 	if p := s.st.Pending[o.id]; p != nil && p.Confirmed && p.Version == o.version && p.Object == o.object {
-		delete(s.st.Pending, o.id)
-		return false
+		return false // confirmed; saveLocal forgets it once the copy is written
 	}
 	s.st.Pending[o.id] = &Downgrade{TranscriptID: o.id, Object: o.object, Version: o.version}
 	s.problem(fmt.Errorf("%w: transcript %s (object %s version %d)", ErrDowngrade, o.id, o.object, o.version))

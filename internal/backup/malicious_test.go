@@ -518,6 +518,18 @@ func TestDowngradeWaitsForTheUser(t *testing.T) {
 			if err := b.client.ResolveDowngrade("t1", accept); err != nil {
 				t.Fatal(err)
 			}
+			if accept {
+				// Accepted while the library is locked: it waits for the unlock, still confirmed.
+				b.lib.(*memLibrary).setLocked(true)
+				b.client.Sync(ctx)
+				b.lib.(*memLibrary).setLocked(false)
+				if got := mustGet(t, b.lib, "t1"); got.Level != transcript.Private {
+					t.Fatal("t1 changed while locked")
+				}
+				if pend, _ := b.client.PendingDowngrades(); len(pend) != 1 || !pend[0].Confirmed {
+					t.Fatalf("the confirmation was lost while locked: %+v", pend)
+				}
+			}
 			b.sync(t)
 			a.sync(t)
 			want := transcript.Standard

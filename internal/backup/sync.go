@@ -217,6 +217,7 @@ func (s *syncer) saveLocal(ctx context.Context, t *transcript.Transcript, object
 		return nil, fmt.Errorf("save %s: %w", t.ID, err)
 	}
 	s.accept(object, version)
+	delete(s.st.Pending, t.ID) // this version is in the library now
 	return &entry{Object: object, Version: version, LocalHash: hashOf(data), Private: t.Level == transcript.Private}, nil
 }
 

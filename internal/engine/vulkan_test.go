@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/testmodel"
 )
 
@@ -26,10 +27,6 @@ import (
 
 const childEnv = "HUSHSCRIBE_ENGINE_CHILD" // scenario for a child process (see runChild)
 
-// vulkanRequired reports whether a missing Vulkan device fails the tests instead of skipping them:
-// under CI, with the dynamic whisper.cpp build that has the Vulkan module.
-func vulkanRequired() bool { return os.Getenv("CI") != "" }
-
 // lavapipe returns the Vulkan device of Mesa's lavapipe, or skips (fails under CI) without it.
 func lavapipe(t *testing.T) Device {
 	t.Helper()
@@ -42,11 +39,7 @@ func lavapipe(t *testing.T) Device {
 			return d
 		}
 	}
-	msg := fmt.Sprintf("no lavapipe Vulkan device (devices %v, backend modules %v in %q): build whisper.cpp with build/whisper.sh (dynamic layout) and install mesa-vulkan-drivers", names(devs), b.Modules, b.Dir)
-	if vulkanRequired() {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
+	testgate.Missing(t, "no lavapipe Vulkan device (devices %v, backend modules %v in %q): build whisper.cpp with build/whisper.sh (dynamic layout) and install mesa-vulkan-drivers", names(devs), b.Modules, b.Dir)
 	return Device{}
 }
 
@@ -99,12 +92,17 @@ func TestVulkanParity(t *testing.T) {
 	wav, samples := decodeWAV(t, "librispeech_a.flac") // ~4 s
 	base := filepath.Join(t.TempDir(), "out")
 	args := cliFlags(model, wav, "en", base)
-	for i, a := range args {
-		if a == "-ng" { // whisper-cli on the same GPU device instead of the CPU
-			args = append(args[:i:i], append([]string{"-dev", strconv.Itoa(vk.gpuIndex)}, args[i+1:]...)...)
-			break
+	var cliArgs []string
+	for _, a := range args {
+		switch a {
+		case "-ng": // whisper-cli on the same GPU device instead of the CPU
+			cliArgs = append(cliArgs, "-dev", strconv.Itoa(vk.gpuIndex))
+		case "-np": // keep whisper.cpp's log, which names the device it used
+		default:
+			cliArgs = append(cliArgs, a)
 		}
 	}
+	args = cliArgs
 	cmd := exec.Command(os.Getenv("WHISPER_CLI"), args...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -223,11 +221,7 @@ func vulkanBuild(t *testing.T) Backends {
 		t.Fatal(err)
 	}
 	if !b.HasModule("vulkan") {
-		msg := fmt.Sprintf("whisper.cpp has no Vulkan module (%q: %v): build it with build/whisper.sh (dynamic layout)", b.Dir, b.Modules)
-		if vulkanRequired() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		testgate.Missing(t, "whisper.cpp has no Vulkan module (%q: %v): build it with build/whisper.sh (dynamic layout)", b.Dir, b.Modules)
 	}
 	return b
 }

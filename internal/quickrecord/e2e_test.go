@@ -76,7 +76,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	jfk := filepath.Join(corpus(t), "jfk.flac")
 	if _, err := os.Stat(jfk); err != nil {
-		t.Skipf("corpus file missing: %v", err)
+		testgate.Missing(t, "corpus file missing: %v", err)
 	}
 	srv := pulsetest.Start(t)
 	backend, err := capture.NewMalgo(capture.MalgoConfig{Backends: []string{"pulseaudio"}})

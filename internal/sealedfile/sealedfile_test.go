@@ -2,6 +2,7 @@ package sealedfile
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"testing"
 
@@ -24,6 +25,14 @@ func TestRoundTrip(t *testing.T) {
 	// The file is a plain vault password envelope with the documented associated data.
 	if got, err := vault.OpenWithPassword([]byte("correct horse"), sealed, vault.AD("", "export-v1")); err != nil || !bytes.Equal(got, plain) {
 		t.Fatalf("not a vault envelope: %v", err)
+	}
+}
+
+// TestADBytes pins the associated data docs/FORMAT.md spells out byte by byte.
+func TestADBytes(t *testing.T) {
+	want, _ := hex.DecodeString("00000000000000000000000000000009" + hex.EncodeToString([]byte("export-v1")))
+	if !bytes.Equal(AD, want) {
+		t.Fatalf("AD = %x, FORMAT.md says %x", AD, want)
 	}
 }
 

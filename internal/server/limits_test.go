@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hushscribe/hushscribe/internal/audio"
+	"github.com/hushscribe/hushscribe/internal/testgate"
 )
 
 // needFFmpeg returns ffmpeg's path, skipping the test without it (failing it under CI).
@@ -18,7 +19,7 @@ func needFFmpeg(t testing.TB) string {
 		if os.Getenv("CI") != "" {
 			t.Fatal("ffmpeg not installed (CI must have it)")
 		}
-		t.Skip("ffmpeg not installed")
+		testgate.Missing(t, "ffmpeg not installed")
 	}
 	return p
 }

@@ -121,7 +121,45 @@ func RegisterHotkey(spec string, fn func()) (*Hotkey, error) {
 	if err != nil {
 		return nil, err
 	}
-	impl, err := registerHotkey(s, fn)
+	impl, err := registerHotkey(s, hotkeyFuncs{down: fn})
+	if err != nil {
+		return nil, err
+	}
+	return &Hotkey{Shortcut: s, impl: impl}, nil
+}
+
+// hotkeyFuncs are a hotkey's callbacks; nil ones are not called. any grabs the key with any
+// modifiers (the cancel key).
+type hotkeyFuncs struct {
+	down, up func()
+	any      bool
+}
+
+// RegisterHoldHotkey is RegisterHotkey for push-to-talk: down is called when the shortcut is
+// pressed and up when its key is released (a held key's auto-repeat calls neither), on one
+// goroutine, one call at a time.
+func RegisterHoldHotkey(spec string, down, up func()) (*Hotkey, error) {
+	s, err := ParseShortcut(spec)
+	if err != nil {
+		return nil, err
+	}
+	impl, err := registerHotkey(s, hotkeyFuncs{down: down, up: up})
+	if err != nil {
+		return nil, err
+	}
+	return &Hotkey{Shortcut: s, impl: impl}, nil
+}
+
+// RegisterKey grabs a single key ("Escape") system-wide, with whatever modifiers are held, until
+// Close: for a cancel key that is only taken while there is something to cancel. fn is called on
+// each press (not on auto-repeat).
+func RegisterKey(key string, fn func()) (*Hotkey, error) {
+	k, ok := keyNames[strings.ToLower(strings.TrimSpace(key))]
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown key %q", ErrBadHotkey, key)
+	}
+	s := Shortcut{Key: k}
+	impl, err := registerHotkey(s, hotkeyFuncs{down: fn, any: true})
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ type nativeHotkey struct {
 	once sync.Once
 }
 
-func registerHotkey(s Shortcut, fn func()) (hotkeyImpl, error) {
+func registerHotkey(s Shortcut, fns hotkeyFuncs) (hotkeyImpl, error) {
 	var mods []hotkey.Modifier
 	if s.Ctrl {
 		mods = append(mods, hotkey.ModCtrl)
@@ -55,7 +55,13 @@ func registerHotkey(s Shortcut, fn func()) (hotkeyImpl, error) {
 		for {
 			select {
 			case <-hk.Keydown():
-				fn()
+				if fns.down != nil {
+					fns.down()
+				}
+			case <-hk.Keyup():
+				if fns.up != nil {
+					fns.up()
+				}
 			case <-h.stop:
 				return
 			}

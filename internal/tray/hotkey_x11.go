@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
@@ -45,9 +46,22 @@ type x11Hotkey struct {
 	mods    uint16
 	done    chan struct{}
 	once    sync.Once
+	any     bool // grabbed with AnyModifier
 }
 
-func registerHotkey(s Shortcut, fn func()) (hotkeyImpl, error) {
+// masks are the modifier combinations grabbed.
+func (h *x11Hotkey) masks() []uint16 {
+	if h.any {
+		return []uint16{xproto.ModMaskAny}
+	}
+	out := make([]uint16, len(lockMasks))
+	for i, l := range lockMasks {
+		out[i] = h.mods | l
+	}
+	return out
+}
+
+func registerHotkey(s Shortcut, fns hotkeyFuncs) (hotkeyImpl, error) {
 	if os.Getenv("XDG_SESSION_TYPE") == "wayland" || (os.Getenv("WAYLAND_DISPLAY") != "" && os.Getenv("DISPLAY") == "") {
 		return nil, fmt.Errorf("%w: this is a Wayland session, where applications cannot grab keys globally; "+
 			"bind %s to Hushscribe in the desktop's keyboard settings instead", ErrHotkeyUnsupported, s)
@@ -57,12 +71,12 @@ func registerHotkey(s Shortcut, fn func()) (hotkeyImpl, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: no X11 display: %v", ErrHotkeyUnsupported, err)
 	}
-	h := &x11Hotkey{conn: conn, done: make(chan struct{})}
+	h := &x11Hotkey{conn: conn, done: make(chan struct{}), any: fns.any}
 	if err := h.grab(s); err != nil {
 		conn.Close()
 		return nil, err
 	}
-	go h.loop(fn)
+	go h.loop(fns)
 	return h, nil
 }
 
@@ -100,12 +114,13 @@ func (h *x11Hotkey) grab(s Shortcut) error {
 	if s.Super {
 		h.mods |= xproto.ModMask4
 	}
-	for i, lock := range lockMasks {
-		err := xproto.GrabKeyChecked(h.conn, true, h.root, h.mods|lock, h.keycode,
+	masks := h.masks()
+	for i, m := range masks {
+		err := xproto.GrabKeyChecked(h.conn, true, h.root, m, h.keycode,
 			xproto.GrabModeAsync, xproto.GrabModeAsync).Check()
 		if err != nil {
-			for _, l := range lockMasks[:i] {
-				xproto.UngrabKey(h.conn, h.keycode, h.root, h.mods|l)
+			for _, l := range masks[:i] {
+				xproto.UngrabKey(h.conn, h.keycode, h.root, l)
 			}
 			var access xproto.AccessError
 			if errors.As(err, &access) {
@@ -121,31 +136,61 @@ func (h *x11Hotkey) grab(s Shortcut) error {
 // counts as auto-repeat, in X server milliseconds.
 const repeatGap = 30
 
-func (h *x11Hotkey) loop(fn func()) {
+// releaseWait is how long a release is held back to see whether an auto-repeat press follows it
+// (X sends the pair together, so it is already on its way).
+const releaseWait = 40 * time.Millisecond
+
+func (h *x11Hotkey) loop(fns hotkeyFuncs) {
 	defer close(h.done)
+	events := make(chan xgb.Event, 16)
+	go func() {
+		defer close(events)
+		for {
+			ev, err := h.conn.WaitForEvent()
+			if ev == nil && err == nil {
+				return // connection closed
+			}
+			if ev != nil {
+				events <- ev
+			}
+		}
+	}()
 	const relevant = xproto.ModMaskControl | xproto.ModMaskShift | xproto.ModMask1 | xproto.ModMask4
 	down := false
 	var lastRelease xproto.Timestamp
+	var pending <-chan time.Time // a release not yet reported
 	for {
-		ev, err := h.conn.WaitForEvent()
-		if ev == nil && err == nil {
-			return // connection closed
-		}
-		switch e := ev.(type) {
-		case xproto.KeyPressEvent:
-			if e.Detail != h.keycode || e.State&relevant != h.mods {
-				continue
+		select {
+		case <-pending:
+			pending = nil
+			if fns.up != nil {
+				fns.up()
 			}
-			// X repeats a held key as release+press pairs with one timestamp; no hand releases and
-			// presses a key again within repeatGap.
-			repeat := down || (lastRelease != 0 && e.Time-lastRelease < repeatGap)
-			down = true
-			if !repeat {
-				fn()
+			continue
+		case ev, ok := <-events:
+			if !ok {
+				return
 			}
-		case xproto.KeyReleaseEvent:
-			if e.Detail == h.keycode {
-				down, lastRelease = false, e.Time
+			switch e := ev.(type) {
+			case xproto.KeyPressEvent:
+				if e.Detail != h.keycode || (!h.any && e.State&relevant != h.mods) {
+					continue
+				}
+				// X repeats a held key as release+press pairs with one timestamp; no hand releases
+				// and presses a key again within repeatGap.
+				repeat := down || (lastRelease != 0 && e.Time-lastRelease < repeatGap)
+				down = true
+				if repeat && pending != nil {
+					pending = nil // the release was auto-repeat's
+				}
+				if !repeat && fns.down != nil {
+					fns.down()
+				}
+			case xproto.KeyReleaseEvent:
+				if e.Detail == h.keycode && down {
+					down, lastRelease = false, e.Time
+					pending = time.After(releaseWait)
+				}
 			}
 		}
 	}
@@ -153,8 +198,8 @@ func (h *x11Hotkey) loop(fn func()) {
 
 func (h *x11Hotkey) close() error {
 	h.once.Do(func() {
-		for _, l := range lockMasks {
-			xproto.UngrabKey(h.conn, h.keycode, h.root, h.mods|l)
+		for _, m := range h.masks() {
+			xproto.UngrabKey(h.conn, h.keycode, h.root, m)
 		}
 		h.conn.Sync()
 		h.conn.Close()

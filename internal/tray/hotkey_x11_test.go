@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hushscribe/hushscribe/internal/testgate"
 	"github.com/hushscribe/hushscribe/internal/tray"
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
@@ -30,7 +31,7 @@ func newKeyboard(t *testing.T) *keyboard {
 	}
 	t.Cleanup(conn.Close)
 	if err := xtest.Init(conn); err != nil {
-		t.Skipf("the X server has no XTEST extension: %v", err)
+		testgate.Missing(t, "the X server has no XTEST extension: %v", err)
 	}
 	setup := xproto.Setup(conn)
 	km, err := xproto.GetKeyboardMapping(conn, setup.MinKeycode, byte(setup.MaxKeycode-setup.MinKeycode+1)).Reply()
@@ -89,7 +90,7 @@ func TestHotkeyX11(t *testing.T) {
 	pressed := make(chan struct{}, 16)
 	hk, err := tray.RegisterHotkey("Ctrl+Alt+R", func() { pressed <- struct{}{} })
 	if errors.Is(err, tray.ErrHotkeyUnsupported) {
-		t.Skipf("no global hotkey here: %v", err)
+		testgate.Missing(t, "no global hotkey here: %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -148,4 +149,95 @@ func TestHotkeyWaylandRefused(t *testing.T) {
 		t.Fatalf("Wayland session: %v, want ErrHotkeyUnsupported", err)
 	}
 	t.Log(err)
+}
+
+// TestHoldHotkeyX11: push-to-talk sees one press and one release per hold, however many
+// auto-repeat pairs come between, also when the modifiers are let go before the key.
+func TestHoldHotkeyX11(t *testing.T) {
+	xDisplay(t)
+	kb := newKeyboard(t)
+	events := make(chan string, 32)
+	hk, err := tray.RegisterHoldHotkey("Ctrl+Alt+D", func() { events <- "down" }, func() { events <- "up" })
+	if errors.Is(err, tray.ErrHotkeyUnsupported) {
+		testgate.Missing(t, "no global hotkey here: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hk.Close()
+	got := func(wait time.Duration) []string {
+		var out []string
+		deadline := time.After(wait)
+		for {
+			select {
+			case e := <-events:
+				out = append(out, e)
+			case <-deadline:
+				return out
+			}
+		}
+	}
+	const symD = 'd'
+	kb.chord(symD, 0, symCtrl, symAlt)
+	if g := got(500 * time.Millisecond); len(g) != 2 || g[0] != "down" || g[1] != "up" {
+		t.Errorf("tap: %v, want [down up]", g)
+	}
+	kb.chord(symD, 8, symCtrl, symAlt)
+	if g := got(500 * time.Millisecond); len(g) != 2 || g[0] != "down" || g[1] != "up" {
+		t.Errorf("held with 8 repeats: %v, want [down up]", g)
+	}
+	// Modifiers up first, then the key.
+	kb.send(xproto.KeyPress, symCtrl)
+	kb.send(xproto.KeyPress, symAlt)
+	kb.send(xproto.KeyPress, symD)
+	kb.send(xproto.KeyRelease, symAlt)
+	kb.send(xproto.KeyRelease, symCtrl)
+	if g := got(300 * time.Millisecond); len(g) != 1 || g[0] != "down" {
+		t.Errorf("held: %v, want [down]", g)
+	}
+	kb.send(xproto.KeyRelease, symD)
+	if g := got(300 * time.Millisecond); len(g) != 1 || g[0] != "up" {
+		t.Errorf("released after the modifiers: %v, want [up]", g)
+	}
+}
+
+// TestRegisterKeyX11: the cancel key is taken with any modifiers while registered, and given back.
+func TestRegisterKeyX11(t *testing.T) {
+	xDisplay(t)
+	kb := newKeyboard(t) // first: a connection held open keeps Xvfb from resetting between tests
+	pressed := make(chan struct{}, 16)
+	hk, err := tray.RegisterKey("Escape", func() { pressed <- struct{}{} })
+	if errors.Is(err, tray.ErrHotkeyUnsupported) {
+		testgate.Missing(t, "no global hotkey here: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	const symEscape = 0xff1b
+	kb.chord(symEscape, 0)
+	time.Sleep(100 * time.Millisecond) // no hand presses a key twice within the auto-repeat gap
+	kb.chord(symEscape, 0, symCtrl)
+	n := 0
+	for deadline := time.After(500 * time.Millisecond); ; {
+		select {
+		case <-pressed:
+			n++
+			continue
+		case <-deadline:
+		}
+		break
+	}
+	if n != 2 {
+		t.Errorf("Escape and Ctrl+Escape: %d calls, want 2", n)
+	}
+	hk.Close()
+	kb.chord(symEscape, 0)
+	select {
+	case <-pressed:
+		t.Error("called after Close")
+	case <-time.After(200 * time.Millisecond):
+	}
+	if _, err := tray.RegisterKey("Hyper", func() {}); !errors.Is(err, tray.ErrBadHotkey) {
+		t.Errorf("unknown key: %v", err)
+	}
 }

@@ -59,6 +59,8 @@ type State struct {
 	NoVault     bool
 	// Error, when set, is shown in the tooltip until the next Update.
 	Error string
+	// Status, when set, replaces the tooltip's status line (a dictation's time and input level).
+	Status string
 }
 
 // Config configures the tray.
@@ -237,6 +239,9 @@ func (t *Tray) applyLocked() {
 		icon, tip = iconBusy, t.cfg.Title+": transcribing…"
 	case s.Recording:
 		icon, tip = iconRecording, fmt.Sprintf("%s: recording %s", t.cfg.Title, clock(s.Elapsed))
+	}
+	if s.Status != "" {
+		tip = t.cfg.Title + ": " + s.Status
 	}
 	if s.Error != "" {
 		tip += "\n" + s.Error

@@ -1,6 +1,7 @@
 // Pure helpers of the cloud backup settings: checking what the user typed and describing the state.
 import type { BackupAccount, BackupReport, BackupStatus } from "./api";
 import { date, isZeroTime, plural } from "./format";
+import { explainError } from "./messages";
 
 /** normalizeFingerprint lowercases a SHA-256 fingerprint and drops colons and spaces. */
 export function normalizeFingerprint(fp: string): string {
@@ -36,6 +37,7 @@ export function statusLine(st: BackupStatus | null, now: Date = new Date()): str
   if (!st || !st.available) return "Cloud backup is not available in this build.";
   if (!st.enabled) return "Off";
   if (st.syncing) return "Syncing…";
+  if (st.lastError && explainError(st.lastError) !== st.lastError) return explainError(st.lastError);
   if (st.offline) return "Offline: the server cannot be reached. Nothing is lost; it syncs again later.";
   if (st.signedOut) return "Signed out: sign in again to continue backing up.";
   if (st.lastError) return "Last sync failed: " + st.lastError;

@@ -49,3 +49,18 @@ describe("format", () => {
     expect(plural(2, "file")).toBe("2 files");
   });
 });
+
+describe("parseTimestamp", () => {
+  it("reads seconds, m:ss and h:mm:ss to the tenth", async () => {
+    const { parseTimestamp, timestamp } = await import("./format");
+    const S = 1e9;
+    expect(parseTimestamp("75.3")).toBe(75.3 * S);
+    expect(parseTimestamp("1:15.3")).toBe(75.3 * S);
+    expect(parseTimestamp("1:01:15,3")).toBe(3675.3 * S);
+    expect(parseTimestamp(" 0:07 ")).toBe(7 * S);
+    expect(parseTimestamp("1:75")).toBeNaN();
+    expect(parseTimestamp("abc")).toBeNaN();
+    expect(parseTimestamp("")).toBeNaN();
+    expect(parseTimestamp(timestamp(83.4 * S, true))).toBe(83.4 * S);
+  });
+});

@@ -78,3 +78,17 @@ export function date(iso: string, now: Date = new Date()): string {
 export function plural(n: number, one: string, many = one + "s"): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/**
+ * parseTimestamp reads a position typed by a person: "75.3", "1:15.3" or "1:01:15.3" (seconds may
+ * have a decimal point or comma). It returns nanoseconds, or NaN for anything else.
+ */
+export function parseTimestamp(s: string): number {
+  const m = /^\s*(?:(\d+):)??(?:(\d+):)?(\d+(?:[.,]\d*)?)\s*$/.exec(s);
+  if (!m) return NaN;
+  const h = m[1] ? Number(m[1]) : 0;
+  const min = m[2] ? Number(m[2]) : 0;
+  const sec = Number(m[3].replace(",", "."));
+  if ((m[2] && sec >= 60) || (m[1] && min >= 60)) return NaN;
+  return Math.round((h * 3600 + min * 60 + sec) * 10) * (NS_PER_SECOND / 10);
+}

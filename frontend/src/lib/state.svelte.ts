@@ -17,6 +17,7 @@ import {
   type VaultStatus,
 } from "./api";
 import { finished, outcome } from "./quickrecord";
+import { addToast, explainError } from "./messages";
 
 export type View = "transcribe" | "library" | "editor" | "settings";
 
@@ -37,6 +38,14 @@ class AppState {
     this.#view = v;
   }
   editorId = $state("");
+  /** editorFind is the text Find starts with when the editor opens (from a library search). */
+  editorFind = $state("");
+  /** editorSegment is the segment the editor lands on when it opens from a search hit (-1: none). */
+  editorSegment = $state(-1);
+  /** unlockThen is the transcript to open once the vault is unlocked (a locked entry was clicked). */
+  unlockThen = $state("");
+  /** batchExport holds the ids chosen for "Export…" in the library while its dialog is open. */
+  batchExport = $state<string[] | null>(null);
   jobs = $state<Job[]>([]);
   settings = $state<Settings | null>(null);
   vault = $state<VaultStatus | null>(null);
@@ -112,14 +121,14 @@ class AppState {
   }
 
   error(e: unknown): void {
-    const msg = e instanceof ApiError || e instanceof Error ? e.message : String(e);
+    const msg = explainError(e instanceof ApiError || e instanceof Error ? e.message : String(e));
     if (e instanceof ApiError && e.locked) this.unlockOpen = true;
     this.toast("error", msg);
   }
 
   toast(kind: Toast["kind"], text: string, ms = kind === "error" ? 7000 : 3500): void {
     const id = ++this.toastSeq;
-    this.toasts = [...this.toasts, { id, kind, text }];
+    this.toasts = addToast(this.toasts, { id, kind, text });
     setTimeout(() => this.dismiss(id), ms);
   }
 
@@ -254,9 +263,29 @@ class AppState {
     }
   }
 
-  openTranscript(id: string): void {
+  openTranscript(id: string, find = "", segment = -1): void {
+    this.editorFind = find;
+    this.editorSegment = segment;
     this.editorId = id;
     this.view = "editor";
+  }
+
+  /** unlockFor asks for the vault password and then opens transcript id. */
+  unlockFor(id: string, find = ""): void {
+    this.unlockThen = id;
+    this.editorFind = find;
+    this.unlockOpen = true;
+  }
+
+  /** unlocked is called after a successful unlock from the dialog. */
+  unlocked(): void {
+    const id = this.unlockThen;
+    this.unlockThen = "";
+    if (id) {
+      const find = this.editorFind;
+      // Re-opening the same id re-mounts nothing; the editor reloads itself on unlock.
+      this.openTranscript(id, find);
+    }
   }
 
   private async afterWipe(): Promise<void> {

@@ -45,6 +45,13 @@ export namespace app {
 	    lastTry: string;
 	}
 	
+	export interface BuildInfo {
+	    commit: string;
+	    modified: boolean;
+	    whisper: string;
+	    backends: Array<string>;
+	}
+	
 	export interface ComputeDevice {
 	    id: string;
 	    description: string;
@@ -69,6 +76,28 @@ export namespace app {
 	    reason: string;
 	}
 	
+	export interface DictationSettings {
+	    mode: string;
+	    shortcut: string;
+	    method: string;
+	    trailing: string;
+	    language: string;
+	    model: string;
+	    prompt: string;
+	    save: boolean;
+	}
+	
+	export interface DictationState {
+	    available: boolean;
+	    phase: string;
+	    elapsed: number;
+	    level: app.InputLevel;
+	    shortcut: string;
+	    tool: string;
+	    problem: string;
+	    last: string;
+	}
+	
 	export interface Entry {
 	    id: string;
 	    title: string;
@@ -80,8 +109,16 @@ export namespace app {
 	    created: string;
 	    locked: boolean;
 	    snippet: string;
+	    hits: number;
+	    matches: Array<app.EntryMatch>;
 	    preview: string;
 	    segments: number;
+	}
+	
+	export interface EntryMatch {
+	    segment: number;
+	    start: number;
+	    spans: Array<app.MatchSpan>;
 	}
 	
 	export interface ExportOptions {
@@ -132,6 +169,8 @@ export namespace app {
 	    state: string;
 	    stage: string;
 	    percent: number;
+	    duration: number;
+	    notice: string;
 	    remaining: number;
 	    error: string;
 	    errorKind: string;
@@ -151,6 +190,11 @@ export namespace app {
 	    translate: boolean;
 	    level: string;
 	    speakerPerChannel: boolean;
+	}
+	
+	export interface MatchSpan {
+	    text: string;
+	    match: boolean;
 	}
 	
 	export interface Model {
@@ -223,11 +267,14 @@ export namespace app {
 	    quickCopy: boolean;
 	    quickSave: boolean;
 	    quickPreview: boolean;
+	    dictation: app.DictationSettings;
 	    cloudBackup: boolean;
+	    uiLanguage: string;
 	}
 	
 	export interface SystemInfo {
 	    version: string;
+	    build: app.BuildInfo;
 	    backend: string;
 	    maxCpu: number;
 	    dataDir: string;

@@ -14,6 +14,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/backup"
 	"github.com/hushscribe/hushscribe/internal/capture"
 	"github.com/hushscribe/hushscribe/internal/capture/capturetest"
+	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/keychain"
 	"github.com/hushscribe/hushscribe/internal/paths"
 	"github.com/hushscribe/hushscribe/internal/testmodel"
@@ -27,6 +28,7 @@ func realApp(rt *devserver.Runtime, home string, testModel bool, mic string) (*a
 		Runtime:  rt,
 		Keychain: &keychain.Memory{},
 		Version:  "dev",
+		Build:    app.BuildInfo{Whisper: engine.WhisperVersion(), Backends: []string{"CPU"}},
 		// The lowest key derivation cost a non-test binary accepts: quick sign-ins in tests.
 		Backup: wire.BackupOptions{Iterations: backup.MinIterations, DeviceName: "hushscribe-dev"},
 	}

@@ -25,6 +25,8 @@ export type QuickRecordState = app.QuickRecordState;
 export type QuickRecordResult = app.QuickRecordResult;
 export type InputDevice = app.InputDevice;
 export type InputLevel = app.InputLevel;
+export type DictationSettings = app.DictationSettings;
+export type DictationState = app.DictationState;
 export type ComputeDevices = app.ComputeDevices;
 export type DeviceFallback = app.DeviceFallback;
 export type Transcript = transcript.Transcript;
@@ -65,6 +67,7 @@ export const api = {
   jobs: wrap(() => App.Jobs()),
   cancelJob: wrap((id: string) => App.CancelJob(id)),
   retryJob: wrap((id: string) => App.RetryJob(id)),
+  setJobSpeakerPerChannel: wrap((id: string, on: boolean) => App.SetJobSpeakerPerChannel(id, on)),
   removeJob: wrap((id: string) => App.RemoveJob(id)),
   clearFinished: wrap(() => App.ClearFinished()),
 
@@ -77,11 +80,13 @@ export const api = {
   remove: wrap((id: string) => App.DeleteTranscript(id)),
   setLevel: wrap((id: string, level: Level) => App.SetLevel(id, level)),
   mediaURL: wrap((id: string) => App.MediaURL(id)),
+  waveform: wrap((id: string, buckets: number) => App.Waveform(id, buckets)),
 
   // Export
   formats: wrap(() => App.ExportFormats()),
   exportText: wrap((id: string, format: string, opt: ExportOptions) => App.ExportText(id, format, opt)),
   exportToFile: wrap((id: string, format: string, opt: ExportOptions) => App.ExportToFile(id, format, opt)),
+  exportManyToFile: wrap((ids: string[], format: string, opt: ExportOptions) => App.ExportManyToFile(ids, format, opt)),
   exportToFileProtected: wrap((id: string, format: string, opt: ExportOptions, password: string) =>
     App.ExportToFileProtected(id, format, opt, password)),
 
@@ -116,6 +121,9 @@ export const api = {
   quickRecordStop: wrap(() => App.QuickRecordStop()),
   inputDevices: wrap(() => App.ListInputDevices()),
 
+  // Dictation into other apps (push-to-talk shortcut; settings in Settings.dictation)
+  dictationStatus: wrap(() => App.DictationStatus()),
+
   // Cloud backup (opt-in)
   backupStatus: wrap(() => App.BackupStatus()),
   backupSignUp: wrap((a: BackupAccount) => App.BackupSignUp(a)),
@@ -144,6 +152,7 @@ export const Events = {
   showTranscript: "transcript:show",
   system: "system",
   filesRequested: "files:requested",
+  dictation: "dictation",
   deviceFallback: "device:fallback",
 } as const;
 

@@ -7,6 +7,15 @@ import {
   find,
   fromTranscript,
   merge,
+  mergeSpeakers,
+  deleteUnusedSpeaker,
+  realign,
+  setSpeakerColor,
+  setTimes,
+  SpeakerConflict,
+  wordAt,
+  wordAtOffset,
+  wordSpans,
   removeSpeaker,
   renameSpeaker,
   replaceAll,
@@ -47,11 +56,15 @@ describe("editText", () => {
     expect(editText(d, 0, "Hello there friend")).toBe(d);
     expect(() => editText(d, 3, "x")).toThrow(EditError);
   });
-  it("drops word timings that no longer match", () => {
+  it("re-times words after an edit instead of dropping them", () => {
     const d = fromTranscript({
       segments: [{ start: 0, end: S, text: " a b", words: [{ start: 0, end: 1, text: " a", probability: 1 }, { start: 1, end: 2, text: " b", probability: 1 }] }],
     });
-    expect(editText(d, 0, " a c").segments[0].words).toBeUndefined();
+    expect(editText(d, 0, " a c").segments[0].words).toEqual([
+      { start: 0, end: 1, text: " a", probability: 1 },
+      { start: 1, end: S, text: " c", probability: 1 },
+    ]);
+    expect(editText(d, 0, "  ").segments[0].words).toBeUndefined();
   });
 });
 
@@ -120,11 +133,30 @@ describe("split and merge", () => {
     expect(m.segments[0].text).toBe("Hello there friend");
     expect(m.segments[0].start).toBe(0);
     expect(m.segments[0].end).toBe(2 * S);
-    const all = merge(d, 1);
+    const all = merge(d, 1, "S2");
     expect(all.segments[1].text).toBe("General Kenobi hello again");
     expect(all.segments[1].end).toBe(6 * S);
     expect(all.segments[1].speaker).toBe("S2");
     expect(() => merge(all, 1)).toThrow(EditError);
+  });
+  it("refuses to merge two speakers' segments unless told whose they are", () => {
+    const d = doc();
+    let err: unknown;
+    try {
+      merge(d, 0);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SpeakerConflict);
+    expect(err).toMatchObject({ first: "S1", second: "S2" });
+    expect(merge(d, 0, "S2").segments[0].speaker).toBe("S2");
+    expect(merge(d, 0, "S1").segments[0].speaker).toBe("S1");
+    expect(() => merge(d, 0, "S9")).toThrow(EditError);
+    // Same speaker, or one side without a speaker: no question.
+    const one = assignSpeaker(d, 1, "S1");
+    expect(merge(one, 0).segments[0].speaker).toBe("S1");
+    const none = assignSpeaker(d, 1, "");
+    expect(merge(none, 0).segments[0].speaker).toBe("S1");
   });
 });
 
@@ -184,5 +216,78 @@ describe("conversion", () => {
     expect(segmentAt(d, 0)).toBe(0);
     expect(segmentAt(d, 3 * S)).toBe(1);
     expect(segmentAt(d, 7 * S)).toBe(-1);
+  });
+});
+
+describe("timing edits", () => {
+  it("sets start and end within the neighbours and clamps the words", () => {
+    const d = fromTranscript({
+      segments: [
+        { start: 0, end: 2 * S, text: "a" },
+        { start: 2 * S, end: 4 * S, text: " b c", words: [{ start: 2 * S, end: 3 * S, text: " b", probability: 1 }, { start: 3 * S, end: 4 * S, text: " c", probability: 1 }] },
+        { start: 4 * S, end: 6 * S, text: "d" },
+      ],
+    });
+    const e = setTimes(d, 1, 2.5 * S, 3.5 * S);
+    expect(e.segments[1].start).toBe(2.5 * S);
+    expect(e.segments[1].words?.[0].start).toBe(2.5 * S);
+    expect(e.segments[1].words?.[1].end).toBe(3.5 * S);
+    expect(() => setTimes(d, 1, 3 * S, 3 * S)).toThrow(/end after/);
+    expect(() => setTimes(d, 1, -1, 3 * S)).toThrow(EditError);
+    expect(() => setTimes(d, 2, 4 * S, 7 * S)).not.toThrow();
+    expect(() => setTimes(d, 1, 2 * S, 6.5 * S)).toThrow(/below/);
+    expect(setTimes(d, 1, 2 * S, 4 * S)).toBe(d);
+  });
+});
+
+describe("speaker tools", () => {
+  it("merges two speakers into one", () => {
+    const m = mergeSpeakers(doc(), "S2", "S1");
+    expect(m.speakers.map((s) => s.id)).toEqual(["S1"]);
+    expect(m.segments.every((s) => s.speaker === "S1")).toBe(true);
+    expect(() => mergeSpeakers(doc(), "S1", "S1")).toThrow(EditError);
+  });
+  it("deletes only unused speakers", () => {
+    expect(() => deleteUnusedSpeaker(doc(), "S1")).toThrow(/still has 2 segments/);
+    const r = addSpeaker(doc(), "Extra");
+    expect(deleteUnusedSpeaker(r.doc, r.id).speakers).toHaveLength(2);
+  });
+  it("sets and clears a colour", () => {
+    const c = setSpeakerColor(doc(), "S1", "#0072b2");
+    expect(c.speakers[0].color).toBe("#0072b2");
+    expect(setSpeakerColor(c, "S1", "").speakers[0].color).toBeUndefined();
+    expect(() => setSpeakerColor(doc(), "S1", "red; background: url(x)")).toThrow(EditError);
+  });
+});
+
+describe("words", () => {
+  const w = (start: number, end: number, text: string, probability = 0.9) => ({ start: start * S, end: end * S, text, probability });
+  const seg = () =>
+    fromTranscript({
+      segments: [{ start: 0, end: 4 * S, text: " And so my fellow Americans", words: [w(0, 0.5, " And"), w(0.5, 1, " so"), w(1, 1.5, " my"), w(1.5, 2, " fel"), w(2, 2.5, "low", 0.3), w(2.5, 4, " Americans")] }],
+    }).segments[0];
+  it("maps words to character spans and times", () => {
+    const s = seg();
+    expect(wordSpans(s)?.map((x) => s.text.slice(x.start, x.end))).toEqual(["And", "so", "my", "fel", "low", "Americans"]);
+    expect(wordAt(s, 1.2 * S)).toBe(2);
+    expect(wordAt(s, 3.9 * S)).toBe(5);
+    expect(wordAtOffset(s, 8)).toBe(2);
+  });
+  it("keeps the timings of unchanged words after an edit and spreads new ones", () => {
+    const d = { segments: [seg()], speakers: [] };
+    const e = editText(d, 0, "And so, my dear fellow Americans");
+    const words = e.segments[0].words!;
+    expect(words.map((x) => x.text).join("")).toBe("And so, my dear fellow Americans");
+    expect(words[1]).toMatchObject({ start: 0.5 * S, end: 1 * S }); // "so," still "so"
+    expect(words[2]).toMatchObject({ start: 1 * S, end: 1.5 * S });
+    expect(words[3]).toMatchObject({ text: " dear", start: 1.5 * S, end: 1.5 * S, probability: 1 });
+    expect(words[4]).toMatchObject({ start: 1.5 * S, end: 2.5 * S, probability: 0.3 }); // pieces joined
+    expect(words[5]).toMatchObject({ start: 2.5 * S, end: 4 * S });
+    for (let k = 1; k < words.length; k++) expect(words[k].start).toBeGreaterThanOrEqual(words[k - 1].start);
+    expect(realign(words, "   ", 0, 1)).toBeUndefined();
+  });
+  it("spreads a completely new text over the segment", () => {
+    const r = realign([w(0, 1, " x")], "one two", 0, 4 * S)!;
+    expect(r.map((x) => [x.start, x.end])).toEqual([[0, 2 * S], [2 * S, 4 * S]]);
   });
 });

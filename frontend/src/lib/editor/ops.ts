@@ -23,6 +23,7 @@ export interface Seg {
 export interface Speaker {
   id: string;
   name: string;
+  color?: string; // "#rrggbb" chosen by the user; otherwise the palette colour for its place
 }
 
 export interface Doc {
@@ -78,16 +79,142 @@ function replaceAt(d: Doc, i: number, ...segs: Seg[]): Seg[] {
   return out;
 }
 
-/** editText replaces segment i's text. */
+/**
+ * editText replaces segment i's text. Word timings follow the edit: words that are still there keep
+ * their times and confidence, typed-in words get times spread between their neighbours (see realign).
+ */
 export function editText(d: Doc, i: number, text: string): Doc {
   check(d, i);
   if (d.segments[i].text === text) return d;
-  // Word timings no longer match edited text; keep them only while the words are unchanged.
-  // Editing the text is the user's check of an uncertain span: the mark goes.
   const seg = { ...d.segments[i], text };
+  // Editing the text is the user's check of an uncertain span: the mark goes.
   delete seg.uncertain;
-  if (seg.words && seg.words.map((w) => w.text).join("").trim() !== text.trim()) delete seg.words;
+  if (seg.words?.length) {
+    const w = realign(seg.words, text, seg.start, seg.end);
+    if (w) seg.words = w;
+    else delete seg.words;
+  }
   return { ...d, segments: replaceAt(d, i, seg) };
+}
+
+/** groups joins whisper's word pieces into whitespace-separated words with their times. */
+function groups(words: Word[]): Word[] {
+  const out: Word[] = [];
+  for (const w of words) {
+    const t = w.text;
+    if (!out.length || /^\s/.test(t) || !t.trim()) {
+      if (!t.trim()) continue;
+      out.push({ start: w.start, end: w.end, text: t.trim(), probability: w.probability });
+    } else {
+      const g = out[out.length - 1];
+      g.text += t;
+      g.end = w.end;
+      g.probability = Math.min(g.probability, w.probability);
+    }
+  }
+  return out;
+}
+
+const norm = (t: string) => t.toLocaleLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
+
+/**
+ * realign gives the words of newText timings from the old words: each word of the new text that
+ * matches an old one (longest common subsequence, ignoring case and punctuation) keeps the old
+ * word's start, end and probability; new words share the time between the matched words around
+ * them (probability 1: a person typed them). It returns undefined for empty text.
+ */
+export function realign(old: Word[], newText: string, segStart: number, segEnd: number): Word[] | undefined {
+  const tokens = [...newText.matchAll(/(\s*)(\S+)/g)].map((m) => ({ lead: m[1], text: m[2] }));
+  if (!tokens.length) return undefined;
+  const prev = groups(old);
+  const a = prev.map((w) => norm(w.text));
+  const b = tokens.map((t) => norm(t.text));
+  // LCS table.
+  const n = a.length;
+  const m = b.length;
+  const L: number[][] = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(0));
+  for (let x = n - 1; x >= 0; x--)
+    for (let y = m - 1; y >= 0; y--) L[x][y] = a[x] && a[x] === b[y] ? L[x + 1][y + 1] + 1 : Math.max(L[x + 1][y], L[x][y + 1]);
+  const match: number[] = new Array(m).fill(-1);
+  for (let x = 0, y = 0; x < n && y < m; ) {
+    if (a[x] && a[x] === b[y]) {
+      match[y] = x;
+      x++;
+      y++;
+    } else if (L[x + 1][y] >= L[x][y + 1]) x++;
+    else y++;
+  }
+  const out: Word[] = tokens.map((t, y) => {
+    const k = match[y];
+    return k >= 0
+      ? { start: prev[k].start, end: prev[k].end, text: t.lead + t.text, probability: prev[k].probability }
+      : { start: NaN, end: NaN, text: t.lead + t.text, probability: 1 };
+  });
+  // Fill each run of new words evenly between the matched words around it.
+  for (let y = 0; y < m; ) {
+    if (!Number.isNaN(out[y].start)) {
+      y++;
+      continue;
+    }
+    let z = y;
+    while (z < m && Number.isNaN(out[z].start)) z++;
+    const from = y > 0 ? out[y - 1].end : segStart;
+    const to = z < m ? out[z].start : segEnd;
+    const span = Math.max(0, to - from);
+    for (let k = y; k < z; k++) {
+      out[k].start = Math.round(from + (span * (k - y)) / (z - y));
+      out[k].end = Math.round(from + (span * (k - y + 1)) / (z - y));
+    }
+    y = z;
+  }
+  return out;
+}
+
+/**
+ * wordSpans returns, for each of a segment's words, where its visible text lies in seg.text
+ * ([start, end) character offsets), or undefined when the words do not spell the text.
+ */
+export function wordSpans(s: Seg): { start: number; end: number }[] | undefined {
+  if (!s.words?.length) return undefined;
+  const spans: { start: number; end: number }[] = [];
+  let at = 0;
+  for (const w of s.words) {
+    const t = w.text.trim();
+    if (!t) {
+      spans.push({ start: at, end: at });
+      continue;
+    }
+    const k = s.text.indexOf(t, at);
+    if (k < 0 || s.text.slice(at, k).trim() !== "") return undefined;
+    // Pieces glued to the previous word (no leading space) continue it.
+    spans.push({ start: k, end: k + t.length });
+    at = k + t.length;
+  }
+  return spans;
+}
+
+/** wordAt returns the index of the word playing at time t in a segment (-1 before the first). */
+export function wordAt(s: Seg, t: number): number {
+  const w = s.words;
+  if (!w?.length || t < s.start) return -1;
+  let best = -1;
+  for (let k = 0; k < w.length; k++) {
+    if (w[k].start <= t) best = k;
+    else break;
+  }
+  return best;
+}
+
+/** wordAtOffset returns the index of the word at character offset pos (-1 when none). */
+export function wordAtOffset(s: Seg, pos: number): number {
+  const spans = wordSpans(s);
+  if (!spans) return -1;
+  let best = -1;
+  for (let k = 0; k < spans.length; k++) {
+    if (spans[k].end === spans[k].start) continue;
+    if (spans[k].start <= pos) best = k;
+  }
+  return best;
 }
 
 /** speakerName returns the display name of a speaker id. */
@@ -182,25 +309,105 @@ export function split(d: Doc, i: number, pos: number): Doc {
   return { ...d, segments: replaceAt(d, i, a, b) };
 }
 
-/** merge joins segment i with the one after it. */
-export function merge(d: Doc, i: number): Doc {
+/**
+ * SpeakerConflict is thrown by merge when the two segments belong to different speakers: the
+ * editor must ask whose words they are rather than silently give both to one of them.
+ */
+export class SpeakerConflict extends EditError {
+  constructor(
+    readonly first: string,
+    readonly second: string,
+  ) {
+    super("these two segments are by different speakers");
+  }
+}
+
+/**
+ * merge joins segment i with the one after it. When both have a speaker and they differ, speaker
+ * must name the one the merged segment belongs to (one of the two); otherwise merge throws
+ * SpeakerConflict and changes nothing.
+ */
+export function merge(d: Doc, i: number, speaker?: string): Doc {
   check(d, i);
   if (i + 1 >= d.segments.length) throw new EditError("there is no next segment to merge with");
   const a = d.segments[i];
   const b = d.segments[i + 1];
+  let who = a.speaker ?? b.speaker;
+  if (a.speaker && b.speaker && a.speaker !== b.speaker) {
+    if (speaker === undefined) throw new SpeakerConflict(a.speaker, b.speaker);
+    if (speaker !== a.speaker && speaker !== b.speaker) throw new EditError(`speaker ${speaker} is neither of the two`);
+    who = speaker;
+  }
   const text = [a.text.trim(), b.text.trim()].filter(Boolean).join(" ");
   const seg: Seg = {
     key: a.key,
     start: Math.min(a.start, b.start),
     end: Math.max(a.end, b.end),
     text,
-    speaker: a.speaker ?? b.speaker,
+    speaker: who,
   };
   if (a.words?.length && b.words?.length) seg.words = [...a.words, ...b.words];
   if (!seg.speaker) delete seg.speaker;
   const segments = d.segments.slice();
   segments.splice(i, 2, seg);
   return { ...d, segments };
+}
+
+/**
+ * setTimes sets segment i's start and end (nanoseconds). The start must come before the end, and
+ * the segment may not start before the previous one starts or end after the next one ends. Word
+ * timings are clamped into the new span.
+ */
+export function setTimes(d: Doc, i: number, start: number, end: number): Doc {
+  check(d, i);
+  if (!Number.isFinite(start) || !Number.isFinite(end) || start < 0) throw new EditError("times must be positive numbers");
+  start = Math.round(start);
+  end = Math.round(end);
+  if (end <= start) throw new EditError("a segment must end after it starts");
+  const prev = d.segments[i - 1];
+  const next = d.segments[i + 1];
+  if (prev && start < prev.start) throw new EditError("a segment cannot start before the one above it");
+  if (next && end > next.end) throw new EditError("a segment cannot end after the one below it");
+  const s = d.segments[i];
+  if (s.start === start && s.end === end) return d;
+  const seg: Seg = { ...s, start, end };
+  if (s.words) {
+    seg.words = s.words.map((w) => {
+      const ws = Math.min(Math.max(w.start, start), end);
+      return { ...w, start: ws, end: Math.min(Math.max(w.end, ws), end) };
+    });
+  }
+  return { ...d, segments: replaceAt(d, i, seg) };
+}
+
+/** mergeSpeakers gives every segment of speaker `from` to speaker `into` and removes `from`. */
+export function mergeSpeakers(d: Doc, from: string, into: string): Doc {
+  if (from === into) throw new EditError("choose two different speakers");
+  if (!d.speakers.some((s) => s.id === from)) throw new EditError(`no speaker ${from}`);
+  if (!d.speakers.some((s) => s.id === into)) throw new EditError(`no speaker ${into}`);
+  return {
+    speakers: d.speakers.filter((s) => s.id !== from),
+    segments: d.segments.map((s) => (s.speaker === from ? { ...s, speaker: into } : s)),
+  };
+}
+
+/** deleteUnusedSpeaker removes a speaker no segment belongs to; it refuses one still in use. */
+export function deleteUnusedSpeaker(d: Doc, id: string): Doc {
+  const n = d.segments.filter((s) => s.speaker === id).length;
+  if (n > 0) throw new EditError(`this speaker still has ${n} ${n === 1 ? "segment" : "segments"}; merge them into another speaker first`);
+  return removeSpeaker(d, id);
+}
+
+/** setSpeakerColor sets (or with "" clears) a speaker's chosen colour, a CSS hex colour. */
+export function setSpeakerColor(d: Doc, id: string, color: string): Doc {
+  if (color && !/^#[0-9a-f]{6}$/i.test(color)) throw new EditError(`not a colour: ${color}`);
+  const i = d.speakers.findIndex((s) => s.id === id);
+  if (i < 0) throw new EditError(`no speaker ${id}`);
+  if ((d.speakers[i].color ?? "") === color) return d;
+  const speakers = d.speakers.slice();
+  speakers[i] = { ...speakers[i], color: color || undefined };
+  if (!color) delete speakers[i].color;
+  return { ...d, speakers };
 }
 
 export interface Match {

@@ -39,9 +39,13 @@ export function DeleteModel(arg1:string):Promise<void>;
 
 export function DeleteTranscript(arg1:string):Promise<void>;
 
+export function DictationStatus():Promise<app.DictationState>;
+
 export function DownloadModel(arg1:string):Promise<void>;
 
 export function ExportFormats():Promise<Array<app.Format>>;
+
+export function ExportManyToFile(arg1:Array<string>,arg2:string,arg3:app.ExportOptions):Promise<string>;
 
 export function ExportText(arg1:string,arg2:string,arg3:app.ExportOptions):Promise<string>;
 
@@ -95,6 +99,8 @@ export function SetDefaultModel(arg1:string):Promise<void>;
 
 export function SetIdleTimeout(arg1:number):Promise<app.VaultStatus>;
 
+export function SetJobSpeakerPerChannel(arg1:string,arg2:boolean):Promise<app.Job>;
+
 export function SetLevel(arg1:string,arg2:string):Promise<void>;
 
 export function SetPassword(arg1:string):Promise<app.VaultStatus>;
@@ -108,3 +114,5 @@ export function SystemInfo():Promise<app.SystemInfo>;
 export function Unlock(arg1:string):Promise<app.VaultStatus>;
 
 export function VaultStatus():Promise<app.VaultStatus>;
+
+export function Waveform(arg1:string,arg2:number):Promise<Array<number>>;

@@ -74,12 +74,20 @@ export function DeleteTranscript(arg1) {
   return window['go']['app']['App']['DeleteTranscript'](arg1);
 }
 
+export function DictationStatus() {
+  return window['go']['app']['App']['DictationStatus']();
+}
+
 export function DownloadModel(arg1) {
   return window['go']['app']['App']['DownloadModel'](arg1);
 }
 
 export function ExportFormats() {
   return window['go']['app']['App']['ExportFormats']();
+}
+
+export function ExportManyToFile(arg1, arg2, arg3) {
+  return window['go']['app']['App']['ExportManyToFile'](arg1, arg2, arg3);
 }
 
 export function ExportText(arg1, arg2, arg3) {
@@ -186,6 +194,10 @@ export function SetIdleTimeout(arg1) {
   return window['go']['app']['App']['SetIdleTimeout'](arg1);
 }
 
+export function SetJobSpeakerPerChannel(arg1, arg2) {
+  return window['go']['app']['App']['SetJobSpeakerPerChannel'](arg1, arg2);
+}
+
 export function SetLevel(arg1, arg2) {
   return window['go']['app']['App']['SetLevel'](arg1, arg2);
 }
@@ -212,4 +224,8 @@ export function Unlock(arg1) {
 
 export function VaultStatus() {
   return window['go']['app']['App']['VaultStatus']();
+}
+
+export function Waveform(arg1, arg2) {
+  return window['go']['app']['App']['Waveform'](arg1, arg2);
 }
