@@ -161,7 +161,12 @@ type TranscribeOptions struct {
 	Translate bool
 	Threads   int // 0 = all cores
 	Progress  func(percent int)
-	Prompt    string // vocabulary and style (dictation's custom vocabulary)
+	// Prompt is text to condition on: vocabulary and style (dictation's custom vocabulary), and for a
+	// long file's windows the text before them. Temperature and TemperatureFallback re-decode a
+	// window caught in a repetition loop.
+	Prompt              string
+	Temperature         float32
+	TemperatureFallback bool
 	// SpeechOnly transcribes only what voice activity detection finds to be speech (timestamps stay
 	// the recording's), where the engine has it (the silero-vad model installed); else everything.
 	SpeechOnly bool
@@ -181,6 +186,13 @@ type Diarizer interface {
 type Decoder interface {
 	// DecodeFile returns one slice per channel (only one unless keepChannels).
 	DecodeFile(ctx context.Context, path string, keepChannels bool) (channels [][]float32, err error)
+}
+
+// StreamDecoder is a Decoder that can also hand a file's 16 kHz mono samples on in chunks as they
+// are decoded (bounded memory for long files; read is the fraction of the file read, or -1). Jobs
+// without a speaker per channel go through it, in windows, when the Decoder has it.
+type StreamDecoder interface {
+	StreamFile(ctx context.Context, path string, fn func(samples []float32, read float64) error) (int64, error)
 }
 
 // Exporter writes transcripts in the export formats (internal/export).

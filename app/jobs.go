@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hushscribe/hushscribe/internal/audio"
+	"github.com/hushscribe/hushscribe/internal/longform"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 )
 
@@ -524,6 +525,11 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 	} else if modelPath == "" {
 		return "", ErrNoModel
 	}
+	// Long files stream through windows (bounded memory). Speaker identification needs the whole
+	// recording at once, so it keeps the one-piece path.
+	if sd, ok := a.d.Decoder.(StreamDecoder); ok && !j.Options.SpeakerPerChannel && !j.Options.IdentifySpeakers {
+		return a.runWindows(ctx, j, sd, modelPath, set, p)
+	}
 	channels, err := a.d.Decoder.DecodeFile(ctx, j.Path, j.Options.SpeakerPerChannel)
 	// The audio exists only in this job's memory: zero it whatever happens, so no copy outlives the job.
 	defer func() {
@@ -552,20 +558,11 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 		a.emit(EventJob, nj)
 	}
 	p.set("loading model", pctDecoded)
-	eng, release, fresh, err := a.engines.acquire(modelPath, set.DeviceChoice())
+	eng, release, err := a.loadEngine(j, modelPath, set)
 	if err != nil {
-		return "", fmt.Errorf("load model: %w", err)
+		return "", err
 	}
 	defer release()
-	rd := runDevice(eng)
-	if rd.Fallback != "" && fresh {
-		// Once per loaded model: the user and the log hear why the chosen device is not used.
-		a.logger().Warn("compute device fallback", "wanted", set.DeviceChoice(), "device", rd.Device, "reason", rd.Fallback)
-		a.emit(EventDeviceFallback, DeviceFallback{Wanted: set.DeviceChoice(), Device: rd.Device, Reason: rd.Fallback})
-	}
-	if j, ok := a.jobs.update(j.ID, func(j *Job) { j.Device, j.DeviceNote = rd.Device, rd.Fallback }); ok {
-		a.emit(EventJob, j)
-	}
 	p.set("transcribing", pctLoaded)
 	began := a.d.Now()
 
@@ -609,13 +606,77 @@ func (a *App) run(ctx context.Context, j Job) (string, error) {
 			return "", fmt.Errorf("identify speakers: %w", err)
 		}
 	}
-	p.set("saving", pctSpoken)
+	return a.save(ctx, j, t, audioLen, modelPath, p)
+}
 
+// loadEngine acquires the job's model on the chosen device and tells the job (and, once per loaded
+// model, the user) which device runs it.
+func (a *App) loadEngine(j Job, modelPath string, set Settings) (Transcriber, func(), error) {
+	eng, release, fresh, err := a.engines.acquire(modelPath, set.DeviceChoice())
+	if err != nil {
+		return nil, nil, fmt.Errorf("load model: %w", err)
+	}
+	rd := runDevice(eng)
+	if rd.Fallback != "" && fresh {
+		// Once per loaded model: the user and the log hear why the chosen device is not used.
+		a.logger().Warn("compute device fallback", "wanted", set.DeviceChoice(), "device", rd.Device, "reason", rd.Fallback)
+		a.emit(EventDeviceFallback, DeviceFallback{Wanted: set.DeviceChoice(), Device: rd.Device, Reason: rd.Fallback})
+	}
+	if j, ok := a.jobs.update(j.ID, func(j *Job) { j.Device, j.DeviceNote = rd.Device, rd.Fallback }); ok {
+		a.emit(EventJob, j)
+	}
+	return eng, release, nil
+}
+
+// runWindows streams the file through longform: one engine call for a short file, windows of a
+// few minutes with the text context carried across for a long one (bounded memory), and the
+// repetition-loop guard on each.
+func (a *App) runWindows(ctx context.Context, j Job, sd StreamDecoder, modelPath string, set Settings, p *progress) (string, error) {
+	p.set("loading model", 0)
+	eng, release, err := a.loadEngine(j, modelPath, set)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	p.set("transcribing", pctDecoded)
+	began := a.d.Now()
+	opt := TranscribeOptions{Language: j.Options.Language, Translate: j.Options.Translate, Threads: set.Threads, SpeechOnly: !set.NoVAD}
+	tr := longform.TranscriberFunc(func(ctx context.Context, samples []float32, w longform.WindowOptions) (*transcript.Transcript, error) {
+		o := opt
+		o.Prompt, o.Progress = w.Prompt, w.Progress
+		if w.Retry > 0 {
+			o.TemperatureFallback, o.Temperature = true, min(0.2*float32(w.Retry), 1)
+		}
+		return eng.Transcribe(ctx, samples, o)
+	})
+	src := func(fn func([]float32, float64) error) (int64, error) { return sd.StreamFile(ctx, j.Path, fn) }
+	res, err := longform.Run(ctx, src, tr, longform.Config{
+		Progress: func(pc int) { p.set("transcribing", pctDecoded+pc*(pctSpoken-pctDecoded)/100) },
+	})
+	if err != nil {
+		switch {
+		case ctx.Err() != nil:
+			return "", fmt.Errorf("transcribe: %w", context.Canceled)
+		case errors.Is(err, ErrNotFound), errors.Is(err, ErrUnsupported), errors.Is(err, ErrEmpty),
+			errors.Is(err, ErrMissingTool), errors.Is(err, ErrCorrupt):
+			return "", fmt.Errorf("decode %s: %w", j.Name, err)
+		}
+		return "", fmt.Errorf("transcribe: %w", err)
+	}
+	took := a.d.Now().Sub(began)
+	a.jobs.update(j.ID, func(j *Job) { j.Speed = speed(res.Duration, took) })
+	t := &transcript.Transcript{Language: res.Language, Model: res.Model, Segments: res.Segments}
+	return a.save(ctx, j, t, res.Duration, modelPath, p)
+}
+
+// save stores a finished job's transcript and returns its id.
+func (a *App) save(ctx context.Context, j Job, t *transcript.Transcript, duration time.Duration, modelPath string, p *progress) (string, error) {
+	p.set("saving", pctSpoken)
 	t.ID = ""
 	t.Title = strings.TrimSuffix(j.Name, filepath.Ext(j.Name))
 	t.SourceName = j.Name
 	t.SourceSize = j.Size
-	t.Duration = time.Duration(len(channels[0])) * time.Second / sampleRate
+	t.Duration = duration
 	if t.Model == "" {
 		t.Model = strings.TrimSuffix(filepath.Base(modelPath), filepath.Ext(modelPath))
 	}

@@ -5,6 +5,9 @@ _hs_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$_hs_root/build/deps.sh" || return 1 2>/dev/null || exit 1
 _hs_env=$("$_hs_root/build/whisper.sh" --env) || return 1 2>/dev/null || exit 1
 eval "$_hs_env"
+# Setting CGO_CFLAGS replaces Go's default "-O2 -g": put the optimisation back, or every cgo package
+# (miniaudio's MP3 decoder in malgo, SQLite, the engine shim) is compiled unoptimised.
+export CGO_CFLAGS="-O2 -g $CGO_CFLAGS" CGO_CXXFLAGS="-O2 -g $CGO_CXXFLAGS"
 # ONNX Runtime and the Silero VAD model (voice activity detection, diarization): build/onnx.sh.
 _hs_env=$("$_hs_root/build/onnx.sh" --env) || return 1 2>/dev/null || exit 1
 eval "$_hs_env"

@@ -222,7 +222,7 @@ func (t transcriber) Close() error { return t.e.Close() }
 
 func (t transcriber) Transcribe(ctx context.Context, samples []float32, opt app.TranscribeOptions) (*transcript.Transcript, error) {
 	eo := engine.Options{Language: opt.Language, Translate: opt.Translate, Threads: opt.Threads, Progress: opt.Progress, WordTimestamps: opt.Words,
-		Prompt: opt.Prompt}
+		Prompt: opt.Prompt, Temperature: opt.Temperature, TemperatureFallback: opt.TemperatureFallback}
 	var out *transcript.Transcript
 	var err error
 	if det := t.speech.get(opt.SpeechOnly); det != nil {
@@ -246,8 +246,25 @@ func (t transcriber) Transcribe(ctx context.Context, samples []float32, opt app.
 // decoder decodes media files in memory.
 type decoder struct{ ffmpeg string }
 
+// StreamFile implements app.StreamDecoder.
+func (d decoder) StreamFile(ctx context.Context, path string, fn func([]float32, float64) error) (int64, error) {
+	n, err := audio.StreamFile(ctx, path, audio.Options{FFmpegPath: d.ffmpeg}, fn)
+	return n, decodeError(err)
+}
+
 func (d decoder) DecodeFile(ctx context.Context, path string, keep bool) ([][]float32, error) {
 	a, err := audio.DecodeFile(ctx, path, audio.Options{KeepChannels: keep, FFmpegPath: d.ffmpeg})
+	if err != nil {
+		return nil, decodeError(err)
+	}
+	if a.SampleRate != engine.SampleRate {
+		return nil, fmt.Errorf("decoder returned %d Hz, want %d", a.SampleRate, engine.SampleRate)
+	}
+	return a.Channels, nil
+}
+
+// decodeError maps internal/audio's errors to the app's.
+func decodeError(err error) error {
 	if err != nil {
 		for _, m := range []struct{ from, to error }{
 			{fs.ErrNotExist, app.ErrNotFound},
@@ -258,15 +275,11 @@ func (d decoder) DecodeFile(ctx context.Context, path string, keep bool) ([][]fl
 			{audio.ErrCorrupt, app.ErrCorrupt},
 		} {
 			if errors.Is(err, m.from) {
-				return nil, fmt.Errorf("%w: %w", m.to, err)
+				return fmt.Errorf("%w: %w", m.to, err)
 			}
 		}
-		return nil, err
 	}
-	if a.SampleRate != engine.SampleRate {
-		return nil, fmt.Errorf("decoder returned %d Hz, want %d", a.SampleRate, engine.SampleRate)
-	}
-	return a.Channels, nil
+	return err
 }
 
 // exporter describes and writes the export formats.

@@ -230,8 +230,10 @@ func decode(ctx context.Context, in input, opt Options) (*Audio, error) {
 		a, err = safely(func() (*Audio, error) { return decodeFLAC(ctx, br, in.size, opt) })
 	case kindMP3:
 		if !f.mp3.header.mpeg1() && hasFFmpeg(opt) {
-			// go-mp3 mis-decodes some MPEG-2 LSF frames (16-24 kHz
-			// streams; hajimehoshi/go-mp3#39): prefer ffmpeg for them.
+			// MPEG-2/2.5 LSF (8-24 kHz streams): some of their frames
+			// (english_german.mp3 in the corpus has a few dozen) decode
+			// differently in dr_mp3, as they did in go-mp3, than in
+			// ffmpeg; prefer ffmpeg for them while it is there.
 			f.label = "mp3 (MPEG-2)"
 			a, err = decodeFFmpeg(ctx, ffmpegInput{r: br, file: in.file}, f.label, opt)
 			break

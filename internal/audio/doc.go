@@ -15,16 +15,18 @@
 //     are read to the end. The parser is this package's own, streaming and
 //     fuzzed; other encodings inside WAV (ADPCM, GSM, ...) go to ffmpeg.
 //   - FLAC, any bit depth (github.com/mewkiz/flac).
-//   - MP3, MPEG-1 Layer III (github.com/hajimehoshi/go-mp3). The encoder
+//   - MP3, MPEG-1/2/2.5 Layer III, with dr_mp3 (miniaudio's frame decoder,
+//     public domain or MIT-0, already linked in through
+//     github.com/gen2brain/malgo; see package drmp3), 500x real time and
+//     more on one core. Frames are found and checked here and handed to
+//     the decoder one at a time as the input streams in; junk, tags and
+//     frames of another layout between them are skipped. The encoder
 //     delay and padding recorded in a LAME/Xing tag are removed, as ffmpeg
-//     does, so sample 0 is the encoder's first input sample. MPEG-2/2.5
-//     Layer III (16-24 kHz and lower) goes to ffmpeg when it is installed,
-//     because go-mp3 mis-decodes some of its frames; without ffmpeg go-mp3
-//     decodes it anyway, with audible but rare glitches. A long MP3 (1 MB
-//     or more) is decoded in chunks on all cores, each chunk starting ten
-//     frames early so that the bit reservoir, the IMDCT overlap and the
-//     synthesis filterbank are filled as they would be: the output is
-//     go-mp3's own, sample for sample (see mp3par.go).
+//     does, so sample 0 is the encoder's first input sample; the output
+//     matches ffmpeg's own decode to 65-85 dB before resampling
+//     (TestMP3AgainstFFmpeg). MPEG-2/2.5 (8-24 kHz) goes to ffmpeg when it
+//     is installed, because a few frames of some such streams decode
+//     differently; without ffmpeg dr_mp3 decodes them.
 //   - Ogg Vorbis (github.com/jfreymuth/oggvorbis).
 //
 // Everything else (M4A/AAC, Opus, WebM/MKV/MP4 video, WMA, AMR, MP2, ...)

@@ -58,8 +58,8 @@ func TestDecodeFileMoovAtEnd(t *testing.T) {
 	t.Logf("from a stream: %v", err)
 }
 
-// MPEG-2 Layer III goes to ffmpeg when it is there; without it go-mp3
-// decodes it, with the known glitches of go-mp3 on such streams.
+// MPEG-2 Layer III goes to ffmpeg when it is there; without it dr_mp3
+// decodes it, with a few frames that differ from ffmpeg's decode.
 func TestMP3LSFWithoutFFmpeg(t *testing.T) {
 	path := corpusDir(t) + "/english_german.mp3"
 	a, err := DecodeFile(context.Background(), path, Options{FFmpegPath: "/nonexistent/ffmpeg"})
@@ -69,7 +69,7 @@ func TestMP3LSFWithoutFFmpeg(t *testing.T) {
 	ref := ffmpegRef(t, path, nil, false)[0]
 	lag := bestLag(a.Mono(), ref, 2000)
 	s := snr(a.Mono(), ref, 200, 7000)
-	t.Logf("go-mp3 on MPEG-2 LSF: lag %d, SNR %.1f dB below 7 kHz", lag, s)
+	t.Logf("dr_mp3 on MPEG-2 LSF: lag %d, SNR %.1f dB below 7 kHz", lag, s)
 	if lag != 0 || s < 15 {
 		t.Errorf("lag %d, SNR %.1f dB: want lag 0 and at least 15 dB", lag, s)
 	}

@@ -1,14 +1,12 @@
 package audio
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 
-	"github.com/hajimehoshi/go-mp3"
+	"github.com/hushscribe/hushscribe/internal/audio/drmp3"
 )
 
 // mp3Header is an MPEG audio frame header.
@@ -47,11 +45,11 @@ func (h mp3Header) valid() bool {
 		h.brIndex() != 15 && h.srIndex() != 3 && h.emphasis() != 2
 }
 
-// native says whether go-mp3 decodes this stream: MPEG-1 and MPEG-2
-// Layer III at a fixed bitrate index. Layer I/II, MPEG-2.5 and free-format
-// streams go to ffmpeg.
+// native says whether dr_mp3 decodes this stream here: MPEG-1, 2 and 2.5
+// Layer III at a fixed bitrate index. Layer I/II and free-format streams
+// go to ffmpeg.
 func (h mp3Header) native() bool {
-	return h.valid() && h.layer() == 3 && h.version() != 0 && h.brIndex() != 0
+	return h.valid() && h.layer() == 3 && h.brIndex() != 0
 }
 
 func (h mp3Header) sampleRate() int {
@@ -210,32 +208,19 @@ func findMP3Sync(b []byte) (int, bool) {
 // which gapless decoders drop together with the encoder delay.
 const mp3DecoderDelay = 529
 
-// mp3PCM returns go-mp3's output for the frames in r (16-bit little-endian
-// stereo) and its sample rate. A long stream of known size is read into
-// memory and decoded on several cores (see parallelMP3); anything else
-// streams through one decoder.
-func mp3PCM(ctx context.Context, r io.Reader, first mp3Header, size int64, workers int) (io.Reader, int, error) {
-	if workers > 1 && size >= mp3MinParallelSize {
-		data, err := io.ReadAll(r)
-		if err != nil {
-			return nil, 0, err
-		}
-		if p := newParallelMP3(ctx, data, first, workers, mp3MinChunkFrames); p != nil {
-			return p, first.sampleRate(), nil
-		}
-		r = bytes.NewReader(data)
-	}
-	d, err := mp3.NewDecoder(noSeek{r})
-	if err != nil {
-		return nil, 0, err
-	}
-	return d, d.SampleRate(), nil
-}
-
-// decodeMP3 decodes MPEG-1/2 Layer III with go-mp3. r starts at the first
-// frame. A Xing/Info frame is skipped and, with a LAME tag, so are the
-// encoder delay and padding, exactly as ffmpeg does, so that sample 0 is
-// the first sample the encoder was given.
+// decodeMP3 decodes MPEG-1/2/2.5 Layer III with dr_mp3, frame by frame as
+// the input streams in. r starts at the first frame. A Xing/Info frame is
+// skipped and, with a LAME tag, so are the encoder delay and padding,
+// exactly as ffmpeg does, so that sample 0 is the first sample the encoder
+// was given.
+//
+// The frames are found here, by their headers, and handed to the decoder
+// one at a time: a frame that matches the stream's layout (version, layer,
+// sample rate, mono or not) is decoded; anything else between frames (junk,
+// a trailing ID3v1 or APE tag, a frame of another layout) is skipped up to
+// the next run of two matching frames. A frame the decoder cannot restore
+// (its bit reservoir points before the data it saw) becomes silence of a
+// frame's length, so that the timeline never shifts.
 func decodeMP3(ctx context.Context, r io.Reader, info mp3Info, size int64, opt Options) (*Audio, error) {
 	h := info.header
 	if info.tagFrame > 0 {
@@ -244,36 +229,14 @@ func decodeMP3(ctx context.Context, r io.Reader, info mp3Info, size int64, opt O
 		}
 		size -= int64(info.tagFrame)
 	}
-	d, rate, err := mp3PCM(ctx, r, h, size, mp3Workers())
-	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("%w: no complete frame", ErrCorrupt)
-		}
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
-	}
-	if c, ok := d.(interface{ Close() }); ok {
-		defer c.Close()
-	}
-	channels := h.channels()
+	rate, channels := h.sampleRate(), h.channels()
 	s, err := newSink(ctx, rate, channels, opt)
 	if err != nil {
 		return nil, err
 	}
 
-	// total is the stream's length per its tag (-1: unknown); limit is
-	// where output stops (-1: at the end of the stream).
 	spf := int64(h.samplesPerFrame())
-	skip, total, limit := int64(0), int64(-1), int64(-1)
-	if info.frames > 0 {
-		total = info.frames * spf
-	}
-	if info.delay >= 0 {
-		skip = int64(info.delay + mp3DecoderDelay)
-		if total >= 0 {
-			total = max(total-int64(info.delay)-int64(info.padding), 0)
-			limit = total
-		}
-	}
+	skip, total, limit := info.trim()
 	switch {
 	case info.frames > 0:
 		// Trust the tag if the input is big enough to hold that many
@@ -283,45 +246,206 @@ func decodeMP3(ctx context.Context, r io.Reader, info mp3Info, size int64, opt O
 		s.presize(size*8*int64(rate)/int64(h.bitrate()), true)
 	}
 
-	raw := make([]byte, 4*chunkFrames) // 16-bit stereo frames
-	buf := make([]float32, 0, 2*chunkFrames)
-	var done int64 // frames handed to the sink
-	for limit < 0 || done < limit {
-		n, err := io.ReadFull(d, raw)
-		n -= n % 4
-		frames := raw[:n]
-		if skip > 0 {
-			k := min(int64(len(frames)/4), skip)
-			frames, skip = frames[k*4:], skip-k
-		}
-		if limit >= 0 {
-			frames = frames[:min(int64(len(frames)/4), limit-done)*4]
-		}
-		buf = buf[:0]
-		for i := 0; i+4 <= len(frames); i += 4 {
-			// go-mp3 scales by 32767 (and truncates) when it converts
-			// to 16 bits.
-			l := float32(int16(binary.LittleEndian.Uint16(frames[i:]))) / 32767
-			if channels == 1 {
-				buf = append(buf, l)
-				continue
-			}
-			buf = append(buf, l, float32(int16(binary.LittleEndian.Uint16(frames[i+2:])))/32767)
-		}
-		done += int64(len(frames) / 4)
-		if serr := s.interleaved(buf); serr != nil {
-			return nil, serr
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			return s.finish(), fmt.Errorf("%w: %v", ErrCorrupt, err)
-		}
+	res, err := mp3Decode(ctx, r, h, skip, limit, s.interleaved)
+	if err != nil && !res.decoded {
+		return nil, err
 	}
 	a := s.finish()
-	if total >= 0 && done < total-spf {
-		return a, fmt.Errorf("%w: truncated: %d of %d samples", ErrCorrupt, done, total)
+	if err != nil {
+		return a, err
+	}
+	if total >= 0 && res.frames < total-spf {
+		return a, fmt.Errorf("%w: truncated: %d of %d samples", ErrCorrupt, res.frames, total)
 	}
 	return a, nil
+}
+
+// trim returns how many sample frames to drop at the start (skip), the
+// stream's length per its tag (total, -1: unknown), and where output stops
+// (limit, -1: at the end of the stream).
+func (m mp3Info) trim() (skip, total, limit int64) {
+	spf := int64(m.header.samplesPerFrame())
+	total, limit = -1, -1
+	if m.frames > 0 {
+		total = m.frames * spf
+	}
+	if m.delay >= 0 {
+		skip = int64(m.delay + mp3DecoderDelay)
+		if total >= 0 {
+			total = max(total-int64(m.delay)-int64(m.padding), 0)
+			limit = total
+		}
+	}
+	return skip, total, limit
+}
+
+// mp3Result sums up what mp3Decode did.
+type mp3Result struct {
+	frames  int64 // sample frames handed on
+	decoded bool  // at least one MPEG frame decoded
+}
+
+// mp3Decode decodes the frames of first's layout in r and hands their
+// samples on, interleaved at the source rate, in chunks: after dropping
+// the first skip sample frames, and stopping after limit (-1: at the end).
+func mp3Decode(ctx context.Context, r io.Reader, first mp3Header, skip, limit int64, emit func([]float32) error) (mp3Result, error) {
+	var res mp3Result
+	dec, err := drmp3.New()
+	if err != nil {
+		return res, fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	defer dec.Close()
+	channels := first.channels()
+	in := mp3Reader{r: r, buf: make([]byte, 0, mp3ReadAhead*2)}
+	buf := make([]float32, 0, 2*chunkFrames+2*drmp3.MaxFrameSamples)
+	silence := make([]int16, first.samplesPerFrame()*channels)
+	flush := func() error {
+		err := emit(buf)
+		buf = buf[:0]
+		if err == nil {
+			err = ctx.Err()
+		}
+		return err
+	}
+	for limit < 0 || res.frames < limit {
+		frame, err := in.next(first)
+		if err != nil {
+			if ferr := flush(); ferr != nil {
+				return res, ferr
+			}
+			return res, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		if frame == nil {
+			break
+		}
+		pcm, ch := dec.Frame(frame)
+		if ch != channels || len(pcm) != len(silence) {
+			pcm = silence
+		} else {
+			res.decoded = true
+		}
+		n := int64(len(pcm) / channels)
+		if skip > 0 {
+			k := min(n, skip)
+			pcm, skip, n = pcm[k*int64(channels):], skip-k, n-k
+		}
+		if limit >= 0 {
+			n = min(n, limit-res.frames)
+			pcm = pcm[:n*int64(channels)]
+		}
+		for _, v := range pcm {
+			// dr_mp3 rounds to 16 bits from floats scaled by 32768.
+			buf = append(buf, float32(v)*(1.0/32768))
+		}
+		res.frames += n
+		if len(buf) >= 2*chunkFrames {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return res, err
+	}
+	if !res.decoded {
+		return res, fmt.Errorf("%w: no complete frame", ErrCorrupt)
+	}
+	return res, nil
+}
+
+// mp3ReadAhead is how much input mp3Reader keeps ahead of the current
+// frame (at least two of the largest frames, and enough to resync).
+const mp3ReadAhead = 64 << 10
+
+// mp3Reader cuts a stream into MPEG frames of one layout.
+type mp3Reader struct {
+	r   io.Reader
+	buf []byte
+	pos int
+	eof bool
+	err error
+}
+
+// fill makes sure at least mp3ReadAhead bytes follow pos, unless the input
+// ends first.
+func (m *mp3Reader) fill() {
+	if m.eof || len(m.buf)-m.pos >= mp3ReadAhead {
+		return
+	}
+	n := copy(m.buf, m.buf[m.pos:])
+	m.buf, m.pos = m.buf[:n], 0
+	for !m.eof && len(m.buf) < cap(m.buf) {
+		k, err := m.r.Read(m.buf[len(m.buf):cap(m.buf)])
+		m.buf = m.buf[:len(m.buf)+k]
+		if err == io.EOF {
+			m.eof = true
+		} else if err != nil {
+			m.eof, m.err = true, err
+		}
+	}
+}
+
+// next returns the next frame of first's layout, or nil at the end of the
+// input. Bytes that are not such a frame are skipped.
+func (m *mp3Reader) next(first mp3Header) ([]byte, error) {
+	for {
+		m.fill()
+		rest := m.buf[m.pos:]
+		if len(rest) < 4 {
+			return nil, m.err
+		}
+		h := mp3Header(binary.BigEndian.Uint32(rest))
+		if h.valid() && sameLayout(h, first) && h.frameLen() > 4 {
+			n := h.frameLen()
+			if n > len(rest) {
+				if m.err == nil {
+					return nil, fmt.Errorf("last frame cut short: %d of %d bytes", len(rest), n)
+				}
+				return nil, m.err
+			}
+			m.pos += n
+			return rest[:n], nil
+		}
+		// Resynchronise: skip to the next two frames of the layout, or
+		// to the last few bytes if there are none in the read-ahead.
+		i, ok := findMP3SyncOf(rest[1:], first)
+		if !ok {
+			if m.eof {
+				return nil, m.err
+			}
+			m.pos += max(len(rest)-4, 1)
+			continue
+		}
+		m.pos += 1 + i
+	}
+}
+
+func sameLayout(h, first mp3Header) bool {
+	return h.layer() == first.layer() && h.version() == first.version() &&
+		h.srIndex() == first.srIndex() && h.channels() == first.channels()
+}
+
+// findMP3SyncOf finds the first offset in b where two consecutive frames
+// of first's layout start, or a last frame that ends exactly at the end.
+func findMP3SyncOf(b []byte, first mp3Header) (int, bool) {
+	for i := 0; i+4 <= len(b); i++ {
+		if b[i] != 0xff {
+			continue
+		}
+		h := mp3Header(binary.BigEndian.Uint32(b[i:]))
+		if !h.valid() || !sameLayout(h, first) || h.frameLen() <= 4 {
+			continue
+		}
+		n := h.frameLen()
+		if i+n == len(b) {
+			return i, true
+		}
+		if i+n+4 > len(b) {
+			continue
+		}
+		if h2 := mp3Header(binary.BigEndian.Uint32(b[i+n:])); h2.valid() && sameLayout(h2, first) {
+			return i, true
+		}
+	}
+	return 0, false
 }

@@ -39,6 +39,8 @@ type sink struct {
 	mix    []float32   // scratch for the mono downmix
 	deint  [][]float32 // scratch for de-interleaving two channels
 	frames int64       // input frames received
+	stream *streamer   // with Stream: where the output goes instead of out
+	tmp    []float32   // scratch for resampled output on its way to stream
 
 	maxFrames int64         // most input frames accepted (Options.MaxDuration at rate); <= 0: no cap
 	maxDur    time.Duration // for the error message
@@ -53,6 +55,9 @@ func newSink(ctx context.Context, rate, channels int, opt Options) (*sink, error
 		return nil, fmt.Errorf("%w: %d channels", ErrUnsupported, channels)
 	}
 	s := &sink{ctx: ctx, rate: rate, inCh: channels, outCh: 1}
+	if st, ok := ctx.Value(streamKey{}).(*streamer); ok {
+		s.stream, keep = st, false
+	}
 	if d := opt.maxDuration(); d > 0 {
 		s.maxDur = d
 		s.maxFrames = int64(d / time.Millisecond * time.Duration(rate) / 1000)
@@ -76,7 +81,7 @@ func newSink(ctx context.Context, rate, channels int, opt Options) (*sink, error
 // presize reserves room for frames input frames. trusted says whether the
 // claim has been checked against the real size of the input.
 func (s *sink) presize(frames int64, trusted bool) {
-	if frames <= 0 {
+	if frames <= 0 || s.stream != nil {
 		return
 	}
 	n := frames*TargetRate/int64(s.rate) + 1
@@ -197,6 +202,14 @@ func (s *sink) scratch(n int) []float32 {
 }
 
 func (s *sink) emit(c int, x []float32) {
+	if s.stream != nil {
+		if s.rs != nil {
+			s.tmp = s.rs[c].process(x, s.tmp[:0])
+			x = s.tmp
+		}
+		s.stream.push(x)
+		return
+	}
 	if s.rs == nil {
 		s.out[c] = append(growFloat32(s.out[c], len(x)), x...)
 		return
@@ -209,6 +222,13 @@ func (s *sink) emit(c int, x []float32) {
 func (s *sink) finish() *Audio {
 	if s.frames == 0 {
 		return nil
+	}
+	if s.stream != nil {
+		for _, r := range s.rs {
+			s.stream.push(r.flush(s.tmp[:0]))
+		}
+		s.rs = nil
+		return &Audio{SampleRate: TargetRate, Channels: [][]float32{{}}}
 	}
 	for c, r := range s.rs {
 		s.out[c] = r.flush(s.out[c])

@@ -19,6 +19,7 @@ import (
 	"github.com/hushscribe/hushscribe/internal/diarize"
 	"github.com/hushscribe/hushscribe/internal/engine"
 	"github.com/hushscribe/hushscribe/internal/export"
+	"github.com/hushscribe/hushscribe/internal/longform"
 	"github.com/hushscribe/hushscribe/internal/sealedfile"
 	"github.com/hushscribe/hushscribe/internal/transcript"
 	"github.com/hushscribe/hushscribe/internal/vad"
@@ -260,6 +261,9 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector
 	if st.IsDir() {
 		return nil, withCode(ExitBadInput, fmt.Errorf("%s is a folder, not a file", path))
 	}
+	if !split {
+		return transcribeLong(ctx, eng, path, st.Size(), opt, modelName, bar, observe)
+	}
 	a, err := audio.DecodeFile(ctx, path, audio.Options{KeepChannels: split})
 	if err != nil {
 		return nil, withCode(ExitBadInput, fmt.Errorf("decode: %w", err))
@@ -316,6 +320,34 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector
 		}
 	}
 	return t, nil
+}
+
+// transcribeLong streams the file through longform: in windows of at most a few minutes for long
+// files (bounded memory, repetition-loop guard), in one engine call like before for short ones.
+func transcribeLong(ctx context.Context, eng *engine.Engine, path string, size int64, opt engine.Options, modelName string, bar *progressBar, observe func([][]float32)) (*transcript.Transcript, error) {
+	cfg := longform.Config{Prompt: opt.Prompt, Progress: bar.sub(0, 1)}
+	if observe != nil {
+		cfg.Observe = func(buf []float32) { observe([][]float32{buf}) }
+	}
+	res, err := longform.Run(ctx, longform.FileSource(ctx, path, audio.Options{}), longform.EngineTranscriber(eng, opt), cfg)
+	if err != nil {
+		if errors.Is(err, audio.ErrEmpty) || errors.Is(err, audio.ErrCorrupt) || errors.Is(err, audio.ErrUnsupported) || errors.Is(err, audio.ErrMissingTool) || errors.Is(err, audio.ErrTooLong) {
+			return nil, withCode(ExitBadInput, err)
+		}
+		return nil, fmt.Errorf("transcribe: %w", err)
+	}
+	base := filepath.Base(path)
+	return &transcript.Transcript{
+		Title:      strings.TrimSuffix(base, filepath.Ext(base)),
+		SourceName: base,
+		SourceSize: size,
+		Duration:   res.Duration,
+		Language:   res.Language,
+		Model:      modelName,
+		Created:    time.Now().UTC().Truncate(time.Second),
+		Level:      transcript.Standard,
+		Segments:   append([]transcript.Segment{}, res.Segments...),
+	}, nil
 }
 
 func writeResult(stdout io.Writer, outDir, file string, t *transcript.Transcript, format export.Format, opt export.Options, password []byte) error {

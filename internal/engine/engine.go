@@ -149,9 +149,12 @@ type Options struct {
 	Threads             int    // 0 = Config.Threads or runtime.NumCPU()
 	BeamSize            int    // <= 1: greedy
 	TemperatureFallback bool
-	WordTimestamps      bool    // fill Segment.Words
-	MaxSegmentLength    int     // characters, 0 = unlimited
-	NoSpeechThreshold   float32 // 0 = 0.6
+	// Temperature is the first decode's sampling temperature (0: greedy, as whisper-cli); a
+	// re-decode of a repetition loop starts higher.
+	Temperature       float32
+	WordTimestamps    bool    // fill Segment.Words
+	MaxSegmentLength  int     // characters, 0 = unlimited
+	NoSpeechThreshold float32 // 0 = 0.6
 	// Progress receives 0..100, monotonically; 100 exactly once when the transcription succeeds.
 	// It is called on the transcribing goroutine and must not block for long.
 	Progress func(percent int)
@@ -338,6 +341,7 @@ func (e *Engine) run(ctx context.Context, samples []float32, opt Options) (*resu
 		threads:        threads,
 		beamSize:       opt.BeamSize,
 		fallback:       opt.TemperatureFallback,
+		temperature:    opt.Temperature,
 		tokenTimes:     opt.WordTimestamps || opt.MaxSegmentLength > 0,
 		maxLen:         max(opt.MaxSegmentLength, 0),
 		noSpeechThresh: opt.NoSpeechThreshold,

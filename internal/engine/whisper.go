@@ -98,6 +98,7 @@ type fullParams struct {
 	threads        int
 	beamSize       int
 	fallback       bool
+	temperature    float32
 	tokenTimes     bool
 	maxLen         int
 	noSpeechThresh float32
@@ -134,7 +135,7 @@ func (m *model) full(ctx context.Context, samples []float32, fp fullParams, prog
 	bp.SetTokenTimestamps(fp.tokenTimes)
 	bp.SetMaxSegmentLength(fp.maxLen)
 	bp.SetSplitOnWord(fp.maxLen > 0)
-	bp.SetTemperature(0)
+	bp.SetTemperature(min(max(fp.temperature, 0), 1))
 	if fp.fallback {
 		bp.SetTemperatureFallback(0.2)
 	} else {

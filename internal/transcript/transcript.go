@@ -36,6 +36,9 @@ type Segment struct {
 	Text    string        `json:"text"`
 	Speaker string        `json:"speaker,omitempty"` // a Speaker.ID, or empty
 	Words   []Word        `json:"words,omitempty"`
+	// Uncertain marks text the recogniser could not be trusted on: a repetition loop that remained
+	// after re-decoding, kept once. The editor shows it and offers to re-run the span.
+	Uncertain bool `json:"uncertain,omitempty"`
 }
 
 // Speaker is a person in the recording. ID is stable; Name is what the user sees and may edit.

@@ -185,6 +185,8 @@ export default {
     system: "Wie das System ({{name}})",
   },
   row: {
+    looped: "Wiederholter Text, einmal behalten: nochmals anhören",
+    loopedHint: "Die Erkennung hing hier in einer Schleife, eine Kopie wurde behalten. Hören Sie die Stelle an und korrigieren Sie den Text; beim Bearbeiten verschwindet die Markierung.",
     play: "Ab hier abspielen",
     noPlay: "Die Originaldatei ist zum Abspielen nicht verfügbar",
     playFrom: "Ab {{at}} abspielen",

@@ -186,6 +186,8 @@ export default {
     system: "As the system ({{name}})",
   },
   row: {
+    looped: "Repeated text, kept once: listen again",
+    loopedHint: "The recogniser looped here and one copy was kept. Listen to this span and correct the text; editing it removes the mark.",
     play: "Play from here",
     noPlay: "The original file is not available for playback",
     playFrom: "Play from {{at}}",

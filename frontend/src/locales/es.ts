@@ -190,6 +190,8 @@ export default {
     system: "Como el sistema ({{name}})",
   },
   row: {
+    looped: "Texto repetido, conservado una vez: escuchar de nuevo",
+    loopedHint: "El reconocedor entró en bucle aquí y se conservó una copia. Escuche este tramo y corrija el texto; al editarlo desaparece la marca.",
     play: "Reproducir desde aquí",
     noPlay: "El archivo original no está disponible para reproducir",
     playFrom: "Reproducir desde {{at}}",

@@ -190,6 +190,8 @@ export default {
     system: "Comme le système ({{name}})",
   },
   row: {
+    looped: "Texte répété, gardé une fois : réécouter",
+    loopedHint: "La reconnaissance a bouclé ici et une copie a été gardée. Écoutez ce passage et corrigez le texte ; le modifier retire la marque.",
     play: "Lire à partir d'ici",
     noPlay: "Le fichier d'origine n'est pas disponible pour la lecture",
     playFrom: "Lire à partir de {{at}}",

@@ -190,6 +190,8 @@ export default {
     system: "Come il sistema ({{name}})",
   },
   row: {
+    looped: "Testo ripetuto, tenuto una volta: riascolta",
+    loopedHint: "Il riconoscimento è andato in loop qui ed è stata tenuta una copia. Ascolta questo tratto e correggi il testo; modificandolo il segno sparisce.",
     play: "Riproduci da qui",
     noPlay: "Il file originale non è disponibile per la riproduzione",
     playFrom: "Riproduci da {{at}}",

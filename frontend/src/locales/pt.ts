@@ -190,6 +190,8 @@ export default {
     system: "Como o sistema ({{name}})",
   },
   row: {
+    looped: "Texto repetido, mantido uma vez: ouvir de novo",
+    loopedHint: "O reconhecimento entrou em ciclo aqui e foi mantida uma cópia. Ouça este trecho e corrija o texto; editá-lo remove a marca.",
     play: "Tocar a partir daqui",
     noPlay: "O arquivo original não está disponível para reprodução",
     playFrom: "Tocar a partir de {{at}}",

@@ -305,6 +305,7 @@ export namespace transcript {
 	    text: string;
 	    speaker?: string;
 	    words?: Array<transcript.Word>;
+	    uncertain?: boolean;
 	}
 	
 	export interface Speaker {

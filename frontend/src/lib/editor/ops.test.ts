@@ -197,6 +197,20 @@ describe("conversion", () => {
     expect(Object.keys(t.segments[0])).not.toContain("key");
     expect(fromTranscript({ segments: null, speakers: null })).toEqual({ segments: [], speakers: [] });
   });
+  it("keeps the uncertain mark of a repetition loop until the text is edited", () => {
+    const d = fromTranscript({
+      segments: [
+        { start: 0, end: 12 * S, text: " And so it goes on.", uncertain: true },
+        { start: 12 * S, end: 14 * S, text: " Next." },
+      ],
+    });
+    expect(d.segments[0].uncertain).toBe(true);
+    expect(toTranscript(d).segments[0]).toEqual({ start: 0, end: 12 * S, text: "And so it goes on.", uncertain: true });
+    expect(Object.keys(toTranscript(d).segments[1])).not.toContain("uncertain");
+    const e = editText(d, 0, "And so it goes on, he said.");
+    expect(e.segments[0].uncertain).toBeUndefined();
+    expect(toTranscript(e).segments[0]).not.toHaveProperty("uncertain");
+  });
   it("finds the segment at a time", () => {
     const d = doc();
     expect(segmentAt(d, 0)).toBe(0);

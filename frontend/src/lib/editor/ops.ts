@@ -16,6 +16,8 @@ export interface Seg {
   text: string;
   speaker?: string;
   words?: Word[];
+  /** a repetition loop the recogniser could not get out of, kept once: check it against the audio */
+  uncertain?: boolean;
 }
 
 export interface Speaker {
@@ -39,7 +41,7 @@ export function newKey(): number {
 
 /** fromTranscript builds a Doc from the Go transcript's segments and speakers. */
 export function fromTranscript(t: {
-  segments: { start: number; end: number; text: string; speaker?: string; words?: Word[] }[] | null;
+  segments: { start: number; end: number; text: string; speaker?: string; words?: Word[]; uncertain?: boolean }[] | null;
   speakers?: Speaker[] | null;
 }): Doc {
   return {
@@ -53,13 +55,14 @@ export function fromTranscript(t: {
 export function toTranscript(d: Doc) {
   return {
     segments: d.segments.map(({ key: _key, ...s }) => {
-      const out: { start: number; end: number; text: string; speaker?: string; words?: Word[] } = {
+      const out: { start: number; end: number; text: string; speaker?: string; words?: Word[]; uncertain?: boolean } = {
         start: s.start,
         end: s.end,
         text: s.text,
       };
       if (s.speaker) out.speaker = s.speaker;
       if (s.words && s.words.length) out.words = s.words;
+      if (s.uncertain) out.uncertain = true;
       return out;
     }),
     speakers: d.speakers.map((s) => ({ ...s })),
@@ -84,6 +87,8 @@ export function editText(d: Doc, i: number, text: string): Doc {
   check(d, i);
   if (d.segments[i].text === text) return d;
   const seg = { ...d.segments[i], text };
+  // Editing the text is the user's check of an uncertain span: the mark goes.
+  delete seg.uncertain;
   if (seg.words?.length) {
     const w = realign(seg.words, text, seg.start, seg.end);
     if (w) seg.words = w;
