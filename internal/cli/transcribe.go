@@ -261,8 +261,9 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector
 	if st.IsDir() {
 		return nil, withCode(ExitBadInput, fmt.Errorf("%s is a folder, not a file", path))
 	}
-	if !split {
-		return transcribeLong(ctx, eng, path, st.Size(), opt, modelName, bar, observe)
+	if !split && dz == nil {
+		// Speaker identification needs the whole recording at once; everything else streams.
+		return transcribeLong(ctx, engineFunc(run), path, st.Size(), opt, modelName, bar, observe)
 	}
 	a, err := audio.DecodeFile(ctx, path, audio.Options{KeepChannels: split})
 	if err != nil {
@@ -322,9 +323,17 @@ func transcribeFile(ctx context.Context, eng *engine.Engine, speech vad.Detector
 	return t, nil
 }
 
+// engineFunc is a transcription function seen as an engine (longform.EngineTranscriber takes one):
+// transcribeFile's, which applies voice activity detection when it is on.
+type engineFunc func(ctx context.Context, samples []float32, o engine.Options) (*transcript.Transcript, error)
+
+func (f engineFunc) Transcribe(ctx context.Context, samples []float32, o engine.Options) (*transcript.Transcript, error) {
+	return f(ctx, samples, o)
+}
+
 // transcribeLong streams the file through longform: in windows of at most a few minutes for long
 // files (bounded memory, repetition-loop guard), in one engine call like before for short ones.
-func transcribeLong(ctx context.Context, eng *engine.Engine, path string, size int64, opt engine.Options, modelName string, bar *progressBar, observe func([][]float32)) (*transcript.Transcript, error) {
+func transcribeLong(ctx context.Context, eng engineFunc, path string, size int64, opt engine.Options, modelName string, bar *progressBar, observe func([][]float32)) (*transcript.Transcript, error) {
 	cfg := longform.Config{Prompt: opt.Prompt, Progress: bar.sub(0, 1)}
 	if observe != nil {
 		cfg.Observe = func(buf []float32) { observe([][]float32{buf}) }
