@@ -29,14 +29,12 @@ func openDiarizer(env Env, modelsDir string) (*diarize.Diarizer, func(), error) 
 		return nil, nil, withCode(ExitNoModel, fmt.Errorf("%w: ONNX Runtime (%s) is not installed beside hushscribe and $%s is not set", errNoDiarization, onnxrt.LibraryName(), onnxrt.LibraryEnv))
 	}
 	segPath, embPath := env.Getenv(segmentationEnv), env.Getenv(embeddingEnv)
-	if m, err := manager(env, modelsDir, "", false); err == nil {
-		if segPath == "" {
-			segPath, _ = m.Path("pyannote-segmentation-3.0")
-		}
-		for _, name := range []string{"wespeaker-resnet34", "wespeaker-campplus"} {
-			if embPath == "" {
-				embPath, _ = m.Path(name)
-			}
+	if segPath == "" {
+		segPath = installedModel(env, modelsDir, "pyannote-segmentation-3.0")
+	}
+	for _, name := range []string{"wespeaker-resnet34", "wespeaker-campplus"} {
+		if embPath == "" {
+			embPath = installedModel(env, modelsDir, name)
 		}
 	}
 	if segPath == "" || embPath == "" {

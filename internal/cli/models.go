@@ -20,6 +20,28 @@ import (
 
 // manager opens the models folder. withNetwork gives it an HTTP client; every other command gets none,
 // so nothing but an explicit `models download` can reach the network.
+// installedModel returns the path of the installed catalogue model name, or "". It only looks:
+// opening the model manager creates its folder, and a transcription must not write to disk
+// (internal/cli TestNoAudioTouchesDisk, TestServeUploadsNeverTouchDisk).
+func installedModel(env Env, modelsDir, name string) string {
+	if modelsDir == "" {
+		d, err := dirs(env)
+		if err != nil {
+			return ""
+		}
+		modelsDir = d.Models
+	}
+	if st, err := os.Stat(modelsDir); err != nil || !st.IsDir() {
+		return ""
+	}
+	m, err := manager(env, modelsDir, "", false)
+	if err != nil {
+		return ""
+	}
+	p, _ := m.Path(name)
+	return p
+}
+
 func manager(env Env, dir, mirror string, withNetwork bool) (*modelmgr.Manager, error) {
 	if dir == "" {
 		d, err := dirs(env)

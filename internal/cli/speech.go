@@ -34,10 +34,7 @@ func openSilero(env Env, modelsDir string) (*vad.Silero, func(), error) {
 	if lib == "" {
 		return nil, nil, fmt.Errorf("%w: ONNX Runtime (%s) is not installed beside hushscribe and $%s is not set", vad.ErrUnavailable, onnxrt.LibraryName(), onnxrt.LibraryEnv)
 	}
-	model := ""
-	if m, err := manager(env, modelsDir, "", false); err == nil {
-		model, _ = m.Path("silero-vad")
-	}
+	model := installedModel(env, modelsDir, "silero-vad")
 	if model == "" {
 		model = onnxrt.Find(env.Getenv(vadModelEnv))
 	}
