@@ -664,7 +664,10 @@ func (a *App) runWindows(ctx context.Context, j Job, sd StreamDecoder, modelPath
 		return "", fmt.Errorf("transcribe: %w", err)
 	}
 	took := a.d.Now().Sub(began)
-	a.jobs.update(j.ID, func(j *Job) { j.Speed = speed(res.Duration, took) })
+	// A streamed file's length is known once it has been read through.
+	if nj, ok := a.jobs.update(j.ID, func(j *Job) { j.Duration, j.Speed = res.Duration, speed(res.Duration, took) }); ok && nj.State == JobRunning {
+		a.emit(EventJob, nj)
+	}
 	t := &transcript.Transcript{Language: res.Language, Model: res.Model, Segments: res.Segments}
 	return a.save(ctx, j, t, res.Duration, modelPath, p)
 }

@@ -6,6 +6,8 @@
 # is grabbed on that X server and pressed through XTEST.
 #
 # Needs: dbus (dbus-run-session, dbus-daemon), xvfb (Xvfb, xvfb-run), Go and the cgo toolchain.
+# -noreset: Xvfb would otherwise reset whenever its last client disconnects, and a test that connects
+# at that moment gets "connection reset by peer".
 # Usage, from anywhere: internal/tray/testdata/run-tray-test.sh [go test flags...]
 set -eu
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -17,5 +19,5 @@ done
 # of the fakes.
 unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY XDG_SESSION_TYPE
 export GOFLAGS="${GOFLAGS:--mod=mod}"
-exec dbus-run-session -- xvfb-run --auto-servernum --server-args="-screen 0 320x240x24 -nolisten tcp" \
+exec dbus-run-session -- xvfb-run --auto-servernum --server-args="-screen 0 320x240x24 -nolisten tcp -noreset" \
 	go test -count=1 "$@" ./internal/tray/
