@@ -115,6 +115,7 @@ printf 'hushscribe (%s) unstable; urgency=medium\n\n  * Release %s (commit %s).\
 # --- the .deb --------------------------------------------------------------------------------------
 mkdir -p "$deb/usr" "$deb/DEBIAN"
 cp -a "$tree/bin" "$tree/lib" "$tree/share" "$deb/usr/"
+install -D -m 0644 build/linux/lintian-overrides "$deb/usr/share/lintian/overrides/hushscribe"
 # Dependencies from the ELF files themselves (our own private libraries carry none).
 mkdir -p "$work/shlibs/debian"
 printf 'Source: hushscribe\n\nPackage: hushscribe\nArchitecture: %s\n' "$arch" >"$work/shlibs/debian/control"

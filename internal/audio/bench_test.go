@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -68,15 +67,6 @@ func benchDecode(b *testing.B, data []byte, name string) {
 	if cpu := cpuTime() - cpu0; cpu > 0 {
 		b.ReportMetric(secs*float64(b.N)/cpu.Seconds(), "x_realtime_cpu")
 	}
-}
-
-// cpuTime is the CPU time (user and system) this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkDecode10Min decodes ten minutes of 44.1 kHz stereo speech (the

@@ -26,7 +26,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hushscribe/hushscribe/internal/audio"
@@ -153,12 +152,7 @@ func measure(bin string, args ...string) (sample, error) {
 		}
 		return sample{}, fmt.Errorf("%s: %v\n%s", filepath.Base(bin), err, out)
 	}
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	var rss int64
-	if ru != nil {
-		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
-	}
-	return sample{wall: wall, rss: rss}, nil
+	return sample{wall: wall, rss: peakRSS(cmd.ProcessState)}, nil
 }
 
 // loadSpeech decodes the corpus's speech files.
