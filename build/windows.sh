@@ -172,10 +172,10 @@ for pkg in vault export modelmgr store; do
   # Each test binary runs in its package's folder, as go test does (testdata/).
   if ! (cd "internal/$pkg" && wine "$work/$pkg.test.exe" -test.short -test.timeout 10m >"$work/$pkg.log" 2>&1); then
     tr -d '\r' <"$work/$pkg.log" | grep -E -- '--- FAIL|^\s+\S+\.go:[0-9]+' | head -40 >&2
-    if [ "$pkg" = store ] && ! grep -q 'panic:' "$work/$pkg.log" && ! tr -d '\r' <"$work/$pkg.log" | grep -E '^\s+\S+\.go:[0-9]+' | grep -qv 'TempDir RemoveAll cleanup'; then
-      # Known Wine 8.0 limitation: it cannot delete the SQLite database file a test leaves in its
-      # temporary folder ("unlinkat ... Invalid function"); every assertion of the tests passed.
-      log "internal/store under Wine: every assertion passed; only Wine's deletion of the temporary database failed ($((SECONDS - t0)) s)"
+    if ! grep -q 'panic:' "$work/$pkg.log" && ! tr -d '\r' <"$work/$pkg.log" | grep -E '^\s+\S+\.go:[0-9]+' | grep -v 'TempDir RemoveAll cleanup: unlinkat .*Invalid function' | grep -q .; then
+      # Known Wine 8.0 limitation: it cannot delete some files a test leaves in its temporary folder
+      # (SQLite's database, lock files: "unlinkat ... Invalid function"); every assertion passed.
+      log "internal/$pkg under Wine: every assertion passed; only Wine's deletion of temporary files failed ($((SECONDS - t0)) s)"
       continue
     fi
     die "internal/$pkg tests failed under Wine"
