@@ -54,7 +54,7 @@ desktop-file-validate "$work/x/usr/share/applications/hushscribe.desktop" 2>/dev
 # A model and the reference transcript from the build tree's binary.
 model=$(cd "$root" && go run ./internal/testmodel/cmd/hs-testmodel -shape micro -o "$work/micro.bin")
 go build -tags "$HUSHSCRIBE_GO_TAGS" -o "$work/hushscribe-tree" .
-ref=$(HUSHSCRIBE_HOME="$work/home-ref" "$work/hushscribe-tree" transcribe -model "$model" -language en -threads 2 -f txt "$speech")
+ref=$(HUSHSCRIBE_HOME="$work/home-ref" "$work/hushscribe-tree" transcribe -vad off -model "$model" -language en -threads 2 -f txt "$speech")
 [ -n "$ref" ] || { log "the reference transcript is empty"; exit 1; }
 
 # --- 3. a clean Debian 12 ------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o APT::Keep-D
 in_root hushscribe --version | tee "$work/version.txt" >&2
 grep -q "^hushscribe " "$work/version.txt" && grep -q "^whisper.cpp: 1.9.1" "$work/version.txt" ||
   { log "--version in the clean root is wrong"; exit 1; }
-got=$(in_root env HUSHSCRIBE_HOME=/tmp/home hushscribe transcribe -model "/tmp/$(basename "$model")" \
+got=$(in_root env HUSHSCRIBE_HOME=/tmp/home hushscribe transcribe -vad off -model "/tmp/$(basename "$model")" \
   -language en -threads 2 -f txt /tmp/jfk.flac)
 if [ "$got" != "$ref" ]; then
   log "the installed package's transcript differs from the build tree's:"; diff <(echo "$ref") <(echo "$got") >&2 || true
@@ -124,7 +124,7 @@ mkdir -p "$work/anywhere/deep/folder"
 tar -xzf "$tarball" -C "$work/anywhere/deep/folder"
 bin=$(echo "$work"/anywhere/deep/folder/hushscribe-*/bin/hushscribe)
 if readelf -d "$bin" | grep -q "$cache"; then log "the archive's binary points at the build cache"; exit 1; fi
-got=$(HUSHSCRIBE_HOME="$work/home-tar" "$bin" transcribe -model "$model" -language en -threads 2 -f txt "$speech")
+got=$(HUSHSCRIBE_HOME="$work/home-tar" "$bin" transcribe -vad off -model "$model" -language en -threads 2 -f txt "$speech")
 [ "$got" = "$ref" ] || { log "the portable archive's transcript differs"; exit 1; }
 log "portable archive transcribes the same text"
 

@@ -144,10 +144,10 @@ speech="$corpus/jfk.flac"
 ref_prefix=$(WHISPER_BACKENDS=static WHISPER_GPU=cpu build/whisper.sh | tail -1)
 CGO_CFLAGS="-I$ref_prefix/include" CGO_LDFLAGS="-L$ref_prefix/lib -Wl,--disable-new-dtags,-rpath,$ref_prefix/lib" \
   go build -tags "$HUSHSCRIBE_GO_TAGS" -o "$work/hushscribe-linux" .
-ref=$(HUSHSCRIBE_HOME="$work/home-linux" "$work/hushscribe-linux" transcribe -model "$model" -language en -threads 1 -f txt "$speech")
+ref=$(HUSHSCRIBE_HOME="$work/home-linux" "$work/hushscribe-linux" transcribe -vad off -model "$model" -language en -threads 1 -f txt "$speech")
 t0=$SECONDS
 got=$(HUSHSCRIBE_HOME="$(winepath -w "$work/home-win" 2>/dev/null || echo "$work/home-win")" \
-  wine "$dist/hushscribe-headless.exe" transcribe -model "$(winepath -w "$model")" -language en -threads 1 -f txt \
+  wine "$dist/hushscribe-headless.exe" transcribe -vad off -model "$(winepath -w "$model")" -language en -threads 1 -f txt \
   "$(winepath -w "$speech")" 2>"$work/wine.log" | tr -d '\r') || { cat "$work/wine.log" >&2; die "hushscribe.exe failed under Wine"; }
 log "under Wine ($((SECONDS - t0)) s): $(echo "$got" | tr '\n' ' ')"
 [ -n "$got" ] || die "the Windows build produced no text under Wine"
