@@ -170,7 +170,9 @@ unset GOOS GOARCH CC CXX CGO_CFLAGS CGO_LDFLAGS
 for pkg in vault export modelmgr store; do
   t0=$SECONDS
   # Each test binary runs in its package's folder, as go test does (testdata/).
-  if ! (cd "internal/$pkg" && wine "$work/$pkg.test.exe" -test.short -test.timeout 10m >"$work/$pkg.log" 2>&1); then
+  # Without CI: tools the Linux suite requires (LibreOffice, strace) do not exist inside Wine, and the
+  # gated tests that need them skip here; the Linux run is where they must pass.
+  if ! (cd "internal/$pkg" && env -u CI wine "$work/$pkg.test.exe" -test.short -test.timeout 10m >"$work/$pkg.log" 2>&1); then
     tr -d '\r' <"$work/$pkg.log" >"$work/$pkg.txt"
     grep -E -- '--- FAIL|^\s+\S+\.go:[0-9]+' "$work/$pkg.txt" | head -40 >&2 || true
     grep -E '^\s+\S+\.go:[0-9]+' "$work/$pkg.txt" >"$work/$pkg.fails" || true
