@@ -311,10 +311,7 @@ func (a *App) RetryJob(id string) (Job, error) {
 			bad = true
 			return
 		}
-		*j = Job{ID: j.ID, Path: j.Path, Name: j.Name, Options: j.Options, Added: j.Added, State: JobQueued, Remaining: -1}
-		if st, err := os.Stat(j.Path); err == nil {
-			j.Size = st.Size()
-		}
+		requeue(j, j.Options)
 	})
 	switch {
 	case !ok:
@@ -322,11 +319,24 @@ func (a *App) RetryJob(id string) (Job, error) {
 	case bad:
 		return Job{}, fmt.Errorf("retry job %s: %w: only failed or cancelled jobs can be retried", id, ErrInvalid)
 	}
+	a.queued(j)
+	return j, nil
+}
+
+// requeue turns j back into a fresh queued job with options opt (the file's size read again).
+func requeue(j *Job, opt JobOptions) {
+	*j = Job{ID: j.ID, Path: j.Path, Name: j.Name, Options: opt, Added: j.Added, State: JobQueued, Remaining: -1}
+	if st, err := os.Stat(j.Path); err == nil {
+		j.Size = st.Size()
+	}
+}
+
+// queued wakes the workers for a job that is waiting again and tells the page.
+func (a *App) queued(j Job) {
 	a.jobs.mu.Lock()
 	a.jobs.cond.Broadcast()
 	a.jobs.mu.Unlock()
 	a.emit(EventJob, j)
-	return j, nil
 }
 
 // SetJobSpeakerPerChannel changes "one speaker per channel" for one file. A waiting job just takes
@@ -341,10 +351,7 @@ func (a *App) SetJobSpeakerPerChannel(id string, on bool) (Job, error) {
 		case j.State.finished():
 			opt := j.Options
 			opt.SpeakerPerChannel = on
-			*j = Job{ID: j.ID, Path: j.Path, Name: j.Name, Options: opt, Added: j.Added, State: JobQueued, Remaining: -1}
-			if st, err := os.Stat(j.Path); err == nil {
-				j.Size = st.Size()
-			}
+			requeue(j, opt)
 		default:
 			bad = true
 		}
@@ -355,10 +362,7 @@ func (a *App) SetJobSpeakerPerChannel(id string, on bool) (Job, error) {
 	case bad:
 		return Job{}, fmt.Errorf("job %s: %w: it is being transcribed; cancel it first", id, ErrInvalid)
 	}
-	a.jobs.mu.Lock()
-	a.jobs.cond.Broadcast()
-	a.jobs.mu.Unlock()
-	a.emit(EventJob, j)
+	a.queued(j)
 	return j, nil
 }
 
