@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -106,16 +107,10 @@ func (l *Library) searchFTS(ctx context.Context, terms []term, f Filter, need in
 	m := newMatcher(terms)
 	var hits []Hit
 	for rows.Next() {
-		var (
-			h              Hit
-			cr, start, end int64
-			text           string
-		)
-		if err := rows.Scan(&h.rid, &h.ID, &h.Title, &cr, &h.Segment, &start, &end, &text); err != nil {
-			return nil, dbErr("search", err)
+		h, text, err := scanHit(rows)
+		if err != nil {
+			return nil, err
 		}
-		h.Level, h.Created = transcript.Standard, time.Unix(0, cr).UTC()
-		h.Start, h.End = time.Duration(start), time.Duration(end)
 		h.Snippet = snippet(text, m, snippetTokens)
 		hits = append(hits, h)
 	}
@@ -123,6 +118,22 @@ func (l *Library) searchFTS(ctx context.Context, terms []term, f Filter, need in
 		return nil, dbErr("search", err)
 	}
 	return hits, nil
+}
+
+// scanHit reads one row of the Standard segment searches (t.rid, t.id, t.title, t.created_ns, s.idx,
+// s.start_ns, s.end_ns, s.text) into a Hit without its snippet, and the segment's text.
+func scanHit(rows *sql.Rows) (Hit, string, error) {
+	var (
+		h              Hit
+		cr, start, end int64
+		text           string
+	)
+	if err := rows.Scan(&h.rid, &h.ID, &h.Title, &cr, &h.Segment, &start, &end, &text); err != nil {
+		return Hit{}, "", dbErr("search", err)
+	}
+	h.Level, h.Created = transcript.Standard, time.Unix(0, cr).UTC()
+	h.Start, h.End = time.Duration(start), time.Duration(end)
+	return h, text, nil
 }
 
 // term is one element of a query: a word, or a quoted phrase, as normalised tokens. prefix applies to

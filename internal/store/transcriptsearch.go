@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hushscribe/hushscribe/internal/transcript"
 )
@@ -116,13 +115,9 @@ func (l *Library) searchTranscriptsFTS(ctx context.Context, terms []term, f Filt
 	m := newMatcher(terms)
 	var out []TranscriptHit
 	for rows.Next() {
-		var (
-			h              Hit
-			cr, start, end int64
-			text           string
-		)
-		if err := rows.Scan(&h.rid, &h.ID, &h.Title, &cr, &h.Segment, &start, &end, &text); err != nil {
-			return nil, dbErr("search", err)
+		h, text, err := scanHit(rows)
+		if err != nil {
+			return nil, err
 		}
 		if len(out) == 0 || out[len(out)-1].rid != h.rid {
 			out = append(out, TranscriptHit{ID: h.ID, rid: h.rid})
@@ -130,9 +125,6 @@ func (l *Library) searchTranscriptsFTS(ctx context.Context, terms []term, f Filt
 		th := &out[len(out)-1]
 		th.Hits++
 		if len(th.First) < snippets {
-			h.Level = transcript.Standard
-			h.Start, h.End = time.Duration(start), time.Duration(end)
-			h.Created = time.Unix(0, cr).UTC()
 			h.Snippet = snippet(text, m, snippetTokens)
 			th.First = append(th.First, h)
 		}
